@@ -1,0 +1,81 @@
+// swift-tools-version: 6.1
+//
+// Nabla: derivatives made practical for deep learning.
+//
+// Layers (dependencies point down only, see docs/ARCHITECTURE.md):
+//   NablaRules      the scalar protocol and the one table of derivative rules
+//   NablaNumerical  finite differences with error control, complex step
+//   NablaSymbolic   expressions: parser with precise errors, generic evaluation
+//   Nabla           umbrella module re-exporting the layers
+//   NablaCommandLine + nabla   the command-line tool (thin)
+//
+// No target uses unsafeFlags: speed comes from `-c release` builds and
+// cross-module specialisation of @inlinable code.
+
+import PackageDescription
+
+let package = Package(
+    name: "Nabla",
+    products: [
+        .library(name: "Nabla", targets: ["Nabla"]),
+        .executable(name: "nabla", targets: ["nabla"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-numerics.git", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        .target(
+            name: "NablaRules",
+            dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+        ),
+        .target(
+            name: "NablaNumerical",
+            dependencies: [
+                "NablaRules",
+                .product(name: "RealModule", package: "swift-numerics"),
+                .product(name: "ComplexModule", package: "swift-numerics"),
+            ]
+        ),
+        .target(
+            name: "NablaSymbolic",
+            dependencies: ["NablaRules", .product(name: "RealModule", package: "swift-numerics")]
+        ),
+        .target(
+            name: "Nabla",
+            dependencies: ["NablaRules", "NablaNumerical", "NablaSymbolic"]
+        ),
+        .target(
+            name: "NablaCommandLine",
+            dependencies: [
+                "Nabla",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "nabla",
+            dependencies: ["NablaCommandLine"]
+        ),
+        .testTarget(
+            name: "NablaRulesTests",
+            dependencies: ["NablaRules", "NablaNumerical"]
+        ),
+        .testTarget(
+            name: "NablaNumericalTests",
+            dependencies: ["NablaNumerical", "NablaSymbolic"]
+        ),
+        .testTarget(
+            name: "NablaSymbolicTests",
+            dependencies: [
+                "NablaSymbolic", "NablaNumerical",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "NablaCommandLineTests",
+            dependencies: ["NablaCommandLine"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,5 @@
+// The umbrella module: `import Nabla` brings every layer.
+@_exported import NablaNumerical
+@_exported import NablaRules
+@_exported import NablaSymbolic
+@_exported import RealModule

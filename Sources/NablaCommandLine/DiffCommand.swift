@@ -1,0 +1,113 @@
+import ArgumentParser
+import Nabla
+
+/// `nabla diff`: the derivative of a formula at a point.
+struct DiffCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "The derivative of a formula at a point, with an error estimate.",
+        discussion: """
+            Examples:
+              nabla diff "0.01*x^2 + 0.1*x" --at x=5
+              nabla diff "0.01*x^2 + 0.1*x" --at x=5 --method central --step 1e-4
+              nabla diff "sin(x)*exp(x)" --at x=1 --method all
+              nabla diff "2*x + 3*x*y + y^3" --at x=1,y=2 --wrt y
+              nabla diff "log(x)" --at x=1e-8 --order 2
+            """)
+
+    @Argument(help: "The formula, e.g. \"0.01*x^2 + 0.1*x\" (see `nabla help diff`).")
+    var expression: String
+
+    @OptionGroup var options: MethodOptions
+
+    @Option(help: "The variable to differentiate with respect to (default: the only one).")
+    var wrt: String?
+
+    @Option(help: "The derivative's order: 1 to 6 (adaptive); 1 to 8 with a stencil.")
+    var order: Int = 1
+
+    mutating func validate() throws {
+        guard (1...8).contains(order) else { throw ValidationError("--order must be between 1 and 8, got \(order)") }
+    }
+
+    func run() throws { print(try output()) }
+
+    func output() throws -> String {
+        let problem = try Problem(expression: expression, at: options.at)
+        let index = try problem.index(of: wrt)
+        let results = options.float ? try compute(problem, index, as: Float.self) : try compute(problem, index, as: Double.self)
+        try requireFinite(results, at: problem)
+        let variable = problem.names[index]
+        let what = order == 1 ? "d/d\(variable)" : "d^\(order)/d\(variable)^\(order)"
+        if options.json {
+            var fields: [(String, JSON)] = [
+                ("expression", .string(problem.formula.description)),
+                ("at", .object(zip(problem.names, problem.point).map { ($0, .number($1)) })),
+                ("wrt", .string(variable)), ("order", .integer(order)),
+                ("precision", .string(options.precisionName)),
+            ]
+            fields += results[0].fields
+            if options.method == .all { fields.append(("results", .array(results.map { .object($0.fields) }))) }
+            return JSON.object(fields).text
+        }
+        var lines = ["f = \(problem.formula)", "\(what) at \(problem.pointDescription), in \(options.precisionName)", ""]
+        lines.append(resultTable(results, reference: referenceIndex(results)))
+        return lines.joined(separator: "\n")
+    }
+
+    func compute<T: CommandScalar>(_ problem: Problem, _ index: Int, as _: T.Type) throws -> [MethodResult] {
+        let f = problem.along(index, as: T.self)
+        let x = T(problem.point[index])
+        let methods = try options.methods(complexAllowed: order == 1)
+        return try options.run(methods) { choice in
+            if choice == .complex {
+                var p = problem.point(as: T.self).map { ComplexStep(real: $0, imaginary: 0) }
+                let g = problem.complexFunction(as: T.self)
+                let d = complexStepDerivative(of: { z in p[index] = z; return g(p) }, at: x,
+                                              step: options.step.map { T($0) })
+                return MethodResult(method: "complex", d)
+            }
+            let d = try numericalDerivative(of: f, at: x, order: order, method: options.differenceMethod(choice))
+            return MethodResult(method: choice.rawValue, d)
+        }
+    }
+}
+
+/// The most trustworthy converged result, to compare the others with: the
+/// complex step if it converged, else the adaptive method.
+func referenceIndex(_ results: [MethodResult]) -> Int? {
+    guard results.count > 1 else { return nil }
+    if let i = results.firstIndex(where: { $0.method == "complex" && $0.status.isConverged && !$0.hasNonFiniteValue }) {
+        return i
+    }
+    return results.firstIndex { $0.method == "adaptive" && !$0.hasNonFiniteValue }
+}
+
+/// The table of `diff` and `grad`: one row per method (and per component).
+func resultTable(_ results: [MethodResult], reference: Int?, componentNames: [String]? = nil) -> String {
+    var header = ["method"]
+    if componentNames != nil { header.append("component") }
+    header += ["value", "error estimate", "evaluations", "status"]
+    if let reference { header.append("difference from \(results[reference].method)") }
+    var table = Table(header)
+    for result in results {
+        if let failure = result.failure {
+            var row = [result.method]
+            if componentNames != nil { row.append("") }
+            row += ["-", "-", "0", "failed: \(failure)"]
+            table.add(row)
+            continue
+        }
+        for (k, value) in result.values.enumerated() {
+            var row = [k == 0 ? result.method : ""]
+            if let componentNames { row.append(componentNames[k]) }
+            row += [result.texts[k], short(result.errors[k]), k == 0 ? String(result.evaluations) : "",
+                    k == 0 ? result.status.description : ""]
+            if let reference {
+                row.append(short((value - results[reference].values[k]).magnitude))
+            }
+            table.add(row)
+        }
+    }
+    return table.text
+}

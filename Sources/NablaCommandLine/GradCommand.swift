@@ -1,0 +1,54 @@
+import ArgumentParser
+import Nabla
+
+/// `nabla grad`: every partial derivative of a formula at a point.
+struct GradCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "grad",
+        abstract: "The gradient (all partial derivatives) of a formula at a point.",
+        discussion: """
+            Components come in the order of --at. Example (the textbook's f(x, y) = 2x + 3xy + y^3, \
+            whose partials are 2 + 3y and 3x + 3y^2):
+              nabla grad "2*x + 3*x*y + y^3" --at x=1,y=2
+              nabla grad "x0^2 + x1^2" --at x0=3,x1=4 --method all
+            """)
+
+    @Argument(help: "The formula, e.g. \"2*x + 3*x*y + y^3\".")
+    var expression: String
+
+    @OptionGroup var options: MethodOptions
+
+    func run() throws { print(try output()) }
+
+    func output() throws -> String {
+        let problem = try Problem(expression: expression, at: options.at)
+        let results = options.float ? try compute(problem, as: Float.self) : try compute(problem, as: Double.self)
+        try requireFinite(results, at: problem)
+        if options.json {
+            var fields: [(String, JSON)] = [
+                ("expression", .string(problem.formula.description)),
+                ("at", .object(zip(problem.names, problem.point).map { ($0, .number($1)) })),
+                ("variables", .array(problem.names.map { .string($0) })),
+                ("precision", .string(options.precisionName)),
+            ]
+            fields += results[0].fields
+            if options.method == .all { fields.append(("results", .array(results.map { .object($0.fields) }))) }
+            return JSON.object(fields).text
+        }
+        let names = problem.names.map { "df/d\($0)" }
+        return ["f = \(problem.formula)", "gradient at \(problem.pointDescription), in \(options.precisionName)", "",
+                resultTable(results, reference: referenceIndex(results), componentNames: names)].joined(separator: "\n")
+    }
+
+    func compute<T: CommandScalar>(_ problem: Problem, as _: T.Type) throws -> [MethodResult] {
+        let x = problem.point(as: T.self)
+        return try options.run(try options.methods(complexAllowed: true)) { choice in
+            if choice == .complex {
+                let d = complexStepGradient(of: problem.complexFunction(as: T.self), at: x, step: options.step.map { T($0) })
+                return MethodResult(method: "complex", d)
+            }
+            let d = try numericalGradient(of: problem.function(as: T.self), at: x, method: options.differenceMethod(choice))
+            return MethodResult(method: choice.rawValue, d)
+        }
+    }
+}

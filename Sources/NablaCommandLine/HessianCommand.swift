@@ -1,0 +1,69 @@
+import ArgumentParser
+import Nabla
+
+/// `nabla hessian`: the matrix of second partial derivatives.
+struct HessianCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hessian",
+        abstract: "The Hessian (all second partial derivatives) of a formula at a point.",
+        discussion: """
+            Rows and columns come in the order of --at. Example:
+              nabla hessian "2*x + 3*x*y + y^3" --at x=1,y=2      # [[0, 3], [3, 12]]
+            """)
+
+    @Argument(help: "The formula, e.g. \"x^2*y + exp(x*y)\".")
+    var expression: String
+
+    @OptionGroup var options: MethodOptions
+
+    func run() throws { print(try output()) }
+
+    func output() throws -> String {
+        let problem = try Problem(expression: expression, at: options.at)
+        let results = options.float ? try compute(problem, as: Float.self) : try compute(problem, as: Double.self)
+        try requireFinite(results, at: problem)
+        if options.json {
+            var fields: [(String, JSON)] = [
+                ("expression", .string(problem.formula.description)),
+                ("at", .object(zip(problem.names, problem.point).map { ($0, .number($1)) })),
+                ("variables", .array(problem.names.map { .string($0) })),
+                ("precision", .string(options.precisionName)),
+            ]
+            fields += results[0].fields
+            if options.method == .all { fields.append(("results", .array(results.map { .object($0.fields) }))) }
+            return JSON.object(fields).text
+        }
+        var lines = ["f = \(problem.formula)", "Hessian at \(problem.pointDescription), in \(options.precisionName)"]
+        let n = problem.names.count
+        let reference = results.first { $0.failure == nil && !$0.hasNonFiniteValue }
+        for result in results {
+            lines.append("")
+            if let failure = result.failure {
+                lines.append("\(result.method): failed: \(failure)")
+                continue
+            }
+            var summary = "\(result.method): \(result.evaluations) evaluations, \(result.status)"
+            if results.count > 1, let reference, reference.method != result.method {
+                let gap = zip(result.values, reference.values).map { ($0 - $1).magnitude }.max() ?? 0
+                summary += ", largest difference from \(reference.method) \(short(gap))"
+            }
+            lines.append(summary)
+            var table = Table([""] + problem.names + ["", "largest error estimate"])
+            for i in 0..<n {
+                let row = (0..<n).map { result.texts[i * n + $0] }
+                let worst = (0..<n).map { result.errors[i * n + $0] }.max() ?? 0
+                table.add([problem.names[i]] + row + ["", short(worst)])
+            }
+            lines.append(table.text)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func compute<T: CommandScalar>(_ problem: Problem, as _: T.Type) throws -> [MethodResult] {
+        let x = problem.point(as: T.self)
+        return try options.run(try options.methods(complexAllowed: false)) { choice in
+            let d = try numericalHessian(of: problem.function(as: T.self), at: x, method: options.differenceMethod(choice))
+            return MethodResult(method: choice.rawValue, d)
+        }
+    }
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+import Nabla
+
+/// `nabla`: derivatives you can see, from the command line.
+public struct NablaCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "nabla",
+        abstract: "Derivatives made practical: numerical differentiation with error control.",
+        discussion: """
+            Formulas use + - * / ^, parentheses, numbers like 1e-4, variables (x, y, x0, w_2), \
+            the constants pi and e, and the functions \(UnaryOperation.namedFunctions.map(\.name).joined(separator: ", ")), \
+            atan2, hypot, min, max, pow, root. There is no implicit multiplication: write 2*x.
+            """,
+        subcommands: [DiffCommand.self, GradCommand.self, HessianCommand.self, StepsCommand.self, BenchCommand.self]
+    )
+
+    public init() {}
+}

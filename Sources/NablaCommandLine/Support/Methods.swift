@@ -1,0 +1,130 @@
+import ArgumentParser
+import Nabla
+
+/// `--method`: which way to differentiate.
+enum MethodChoice: String, ExpressibleByArgument, CaseIterable {
+    case adaptive, central, forward, backward, complex, all
+
+    static var help: ArgumentHelp {
+        """
+        adaptive (Richardson extrapolation with an error estimate, the default), \
+        central, forward or backward (one stencil, automatic or --step h), \
+        complex (complex step: machine precision, first derivatives), \
+        or all (every method side by side).
+        """
+    }
+}
+
+/// The options `diff`, `grad` and `hessian` share.
+struct MethodOptions: ParsableArguments {
+    @Option(help: "The point, as name=value pairs: x=1,y=2 (values may be constant formulas: x=pi/4).")
+    var at: String
+
+    @Option(help: MethodChoice.help)
+    var method: MethodChoice = .adaptive
+
+    @Option(help: "The step h for central, forward, backward and complex (default: chosen from x).")
+    var step: Double?
+
+    @Option(help: "The stencil's accuracy order: 2, 4, 6 or 8 for central; 1 to 8 for forward and backward.")
+    var accuracy: Int?
+
+    @Flag(help: "Compute in Float instead of Double.")
+    var float = false
+
+    @Flag(help: "Print one JSON document instead of a table.")
+    var json = false
+
+    mutating func validate() throws {
+        if step != nil && method == .adaptive {
+            throw ValidationError("--step applies to central, forward, backward and complex; the adaptive method chooses its own steps")
+        }
+        if let step, !(step > 0 && step.isFinite) {
+            throw ValidationError("--step must be a positive number, got \(step)")
+        }
+    }
+
+    /// The methods to run, in table order.
+    func methods(complexAllowed: Bool) throws -> [MethodChoice] {
+        switch method {
+        case .all: return [.adaptive, .central, .forward, .backward] + (complexAllowed ? [.complex] : [])
+        case .complex where !complexAllowed:
+            throw CommandFailure("the complex step gives first derivatives only; use --method adaptive or central")
+        default: return [method]
+        }
+    }
+
+    /// The finite-difference method for a choice (not `complex` or `all`).
+    func differenceMethod(_ choice: MethodChoice) -> DifferenceMethod {
+        switch choice {
+        case .central: return .central(accuracy: accuracy ?? 2, step: step)
+        case .forward: return .forward(accuracy: accuracy ?? 1, step: step)
+        case .backward: return .backward(accuracy: accuracy ?? 1, step: step)
+        default: return .adaptive
+        }
+    }
+
+    var precisionName: String { float ? "Float" : "Double" }
+}
+
+extension MethodOptions {
+    /// Runs each method; a failure of one method (an invalid step, say) stops
+    /// everything when it was the only one asked for, and is reported in
+    /// its row otherwise.
+    func run(_ methods: [MethodChoice], _ body: (MethodChoice) throws -> MethodResult) throws -> [MethodResult] {
+        var results: [MethodResult] = []
+        for m in methods {
+            do {
+                results.append(try body(m))
+            } catch let error as FiniteDifferenceError where methods.count > 1 {
+                results.append(MethodResult(failed: m.rawValue, reason: error.description))
+            } catch let error as FiniteDifferenceError {
+                throw CommandFailure(error.description)
+            }
+        }
+        return results
+    }
+}
+
+extension MethodResult {
+    /// A method that could not run (shown in `--method all`).
+    init(failed method: String, reason: String) {
+        self.init(method: method, DerivativeEstimate<Double>(value: .nan, errorEstimate: .infinity, evaluations: 0,
+                                                             status: .notConverged(.nonFiniteResult)))
+        failure = reason
+    }
+}
+
+/// The point in Float or Double, and the complex-step point.
+extension Problem {
+    func point<T: CommandScalar>(as _: T.Type) -> [T] { point.map { T($0) } }
+
+    /// The formula as a function of one variable in T, the others held fixed.
+    func along<T: CommandScalar>(_ index: Int, as _: T.Type) -> (T) -> T {
+        var p = point(as: T.self)
+        let compiled = compiled
+        return { t in p[index] = t; return compiled(p) }
+    }
+
+    /// The formula as a function of the whole point in T.
+    func function<T: CommandScalar>(as _: T.Type) -> ([T]) -> T {
+        let compiled = compiled
+        return { compiled($0) }
+    }
+
+    /// The formula on complex-step numbers.
+    func complexFunction<T: CommandScalar>(as _: T.Type) -> ([ComplexStep<T>]) -> ComplexStep<T> {
+        let compiled = compiled
+        return { compiled($0) }
+    }
+}
+
+/// Fails with a one-line message when the method asked for gave NaN or
+/// infinity (with `--method all`, when every method did).
+func requireFinite(_ results: [MethodResult], at problem: Problem) throws {
+    if results.allSatisfy({ $0.hasNonFiniteValue || $0.failure != nil }) {
+        let first = results[0]
+        let why = first.failure ?? first.status.description
+        throw CommandFailure("no finite derivative at \(problem.pointDescription) (\(first.method): \(why))")
+    }
+}

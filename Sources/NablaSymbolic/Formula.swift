@@ -1,0 +1,150 @@
+import RealModule
+import NablaRules
+
+/// A formula as a person types it, `2*x + 3*x*y + y^3`, as a tree of rule-table
+/// operations.
+///
+/// Parse one with ``init(parsing:)``; evaluate it with any
+/// ``DifferentiableScalar`` (Double, Float, the complex-step number, and the
+/// dual, tape and symbolic scalars of later layers) through
+/// ``evaluate(_:)`` or, faster when evaluated many times, ``compiled(variables:)``.
+public indirect enum Formula: Hashable, Sendable {
+    /// A number.
+    case constant(Double)
+    /// π or e.
+    case named(NamedConstant)
+    /// A variable, by name.
+    case variable(String)
+    /// A one-argument rule-table operation (negation, xⁿ, sin, ...).
+    case unary(UnaryOperation, Formula)
+    /// A two-argument rule-table operation (+, -, *, /, x^y, atan2, ...).
+    case binary(BinaryOperation, Formula, Formula)
+
+    /// The variables of the formula, in order of first appearance.
+    public var variables: [String] {
+        var seen: [String] = []
+        func visit(_ f: Formula) {
+            switch f {
+            case .constant, .named: break
+            case .variable(let name): if !seen.contains(name) { seen.append(name) }
+            case .unary(_, let a): visit(a)
+            case .binary(_, let a, let b): visit(a); visit(b)
+            }
+        }
+        visit(self)
+        return seen
+    }
+}
+
+/// The constants a formula can name.
+public enum NamedConstant: String, Hashable, Sendable, CaseIterable {
+    case pi
+    case e
+
+    /// The constant's value.
+    @inlinable
+    public func value<T: DifferentiableScalar>(as _: T.Type = T.self) -> T {
+        switch self {
+        case .pi: return T.pi
+        case .e: return T.exp(1)
+        }
+    }
+}
+
+/// A variable that a formula uses but the caller did not give a value.
+public struct UnboundVariableError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The variable's name.
+    public let name: String
+    /// The variables the caller did give.
+    public let known: [String]
+
+    public init(name: String, known: [String]) {
+        self.name = name
+        self.known = known
+    }
+
+    public var description: String {
+        let given = known.isEmpty ? "none were given" : "given: \(known.joined(separator: ", "))"
+        return "the formula uses variable '\(name)' but no value was given for it (\(given))"
+    }
+}
+
+extension Formula {
+    /// The formula's value with the variables bound to the given values.
+    ///
+    /// - Throws: ``UnboundVariableError`` when a variable has no value.
+    public func evaluate<T: DifferentiableScalar>(_ bindings: [String: T]) throws -> T {
+        let names = Array(bindings.keys).sorted()
+        let program = try compiled(variables: names)
+        return program(names.map { bindings[$0]! })
+    }
+
+    /// The formula with its variables replaced by positions in `variables`,
+    /// ready to be evaluated many times as a function of an array.
+    ///
+    /// - Throws: ``UnboundVariableError`` when the formula uses a variable that
+    ///   is not in `variables`.
+    public func compiled(variables: [String]) throws -> CompiledFormula {
+        func lower(_ f: Formula) throws -> CompiledFormula.Node {
+            switch f {
+            case .constant(let c): return .constant(c)
+            case .named(let c): return .named(c)
+            case .variable(let name):
+                guard let index = variables.firstIndex(of: name) else {
+                    throw UnboundVariableError(name: name, known: variables)
+                }
+                return .variable(index)
+            case .unary(let op, let a): return .unary(op, try lower(a))
+            case .binary(let op, let a, let b): return .binary(op, try lower(a), try lower(b))
+            }
+        }
+        return CompiledFormula(root: try lower(self), arity: variables.count)
+    }
+}
+
+/// A formula whose variables are positions in an array: call it with the
+/// values, in any ``DifferentiableScalar`` type.
+///
+/// ```swift
+/// let f = try Formula(parsing: "2*x + 3*x*y + y^3").compiled(variables: ["x", "y"])
+/// f([1.0, 2.0])          // 16.0
+/// f([Float(1), 2])       // 16.0 as Float
+/// ```
+public struct CompiledFormula: Hashable, Sendable {
+    @usableFromInline
+    indirect enum Node: Hashable, Sendable {
+        case constant(Double)
+        case named(NamedConstant)
+        case variable(Int)
+        case unary(UnaryOperation, Node)
+        case binary(BinaryOperation, Node, Node)
+    }
+
+    @usableFromInline let root: Node
+    /// How many values a call needs.
+    public let arity: Int
+
+    init(root: Node, arity: Int) {
+        self.root = root
+        self.arity = arity
+    }
+
+    /// The formula's value at `x` (one value per variable, in the order given
+    /// to ``Formula/compiled(variables:)``).
+    @inlinable
+    public func callAsFunction<T: DifferentiableScalar>(_ x: [T]) -> T {
+        precondition(x.count == arity, "a formula of \(arity) variables called with \(x.count) values")
+        return Self.evaluate(root, x)
+    }
+
+    @inlinable
+    static func evaluate<T: DifferentiableScalar>(_ node: Node, _ x: [T]) -> T {
+        switch node {
+        case .constant(let c): return T(c)
+        case .named(let c): return c.value()
+        case .variable(let i): return x[i]
+        case .unary(let op, let a): return op.value(evaluate(a, x))
+        case .binary(let op, let a, let b): return op.value(evaluate(a, x), evaluate(b, x))
+        }
+    }
+}
