@@ -10,9 +10,12 @@ import RealModule
 /// See ``complexStepDerivative(of:at:step:)``.
 ///
 /// Arithmetic and the analytic elementary functions are swift-numerics'
-/// `Complex` operations. Functions that have no analytic continuation
-/// (`abs`, `relu`, `sign`, `step`, `min`, `max`) compare real parts, as the
-/// complex-step literature prescribes ("complexified" functions). Functions
+/// `Complex` operations, except sinh, cosh and tanh, written out here because
+/// swift-numerics loses the tiny imaginary part of those for large |x|.
+/// Functions that have no analytic continuation (`abs`, `relu`, `sign`,
+/// `step`, `min`, `max`) compare real parts, as the complex-step literature
+/// prescribes ("complexified" functions), and follow the rule table's
+/// conventions at 0 and at ties; NaN propagates. Functions
 /// whose complex form swift-numerics does not provide, or does not compute
 /// accurately for imaginary parts near 1e-154 (`erf`, `atan2`, `hypot`,
 /// `sigmoid`, `softplus`, integer powers and roots of negative numbers, the
@@ -31,8 +34,12 @@ public struct ComplexStep<T: Real & DifferentiableScalar>: RuleTableScalar {
     @inlinable
     public init(real: T, imaginary: T) { complex = Complex(real, imaginary) }
 
-    @inlinable public var real: T { complex.real }
-    @inlinable public var imaginary: T { complex.imaginary }
+    // The raw parts, not `Complex.real`/`.imaginary`: those turn every
+    // non-finite number into NaN (swift-numerics has a single point at
+    // infinity), which would make sqrt′(0) = +∞ read as NaN and the finite
+    // value sqrt(0) = 0 read as NaN too. Here the parts are two reals.
+    @inlinable public var real: T { complex.rawStorage.x }
+    @inlinable public var imaginary: T { complex.rawStorage.y }
 
     @inlinable public init(_ value: Double) { complex = Complex(T(value), 0) }
     @inlinable public init(integerLiteral value: Int) { complex = Complex(T(Double(value)), 0) }
@@ -80,11 +87,25 @@ public struct ComplexStep<T: Real & DifferentiableScalar>: RuleTableScalar {
         case .sin: return Self(Complex.sin(z))
         case .cos: return Self(Complex.cos(z))
         case .tan: return Self(Complex.tan(z))
-        case .sinh: return Self(Complex.sinh(z))
-        case .cosh: return Self(Complex.cosh(z))
-        case .tanh: return Self(Complex.tanh(z))
-        case .relu: return x.real > 0 ? x : .zero
-        case .abs: return x.real < 0 ? Self(-z) : x
+        // The hyperbolic functions are written out: swift-numerics' complex
+        // sinh and cosh give the imaginary part the wrong sign for real
+        // parts below -36 (where they switch to exp(|x|)/2), and its tanh,
+        // sinh(z)/cosh(z), cancels in the imaginary part (cosh² - sinh² = 1,
+        // 2e-5 relative error at x = 13) and returns 0 beyond |x| = 36.
+        case .sinh:
+            return Self(real: T.sinh(x.real) * T.cos(x.imaginary), imaginary: T.cosh(x.real) * T.sin(x.imaginary))
+        case .cosh:
+            return Self(real: T.cosh(x.real) * T.cos(x.imaginary), imaginary: T.sinh(x.real) * T.sin(x.imaginary))
+        case .tanh:
+            // tanh(a + ib) = (tanh a + i sin b cos b / cosh²a) / (tanh²a + cos²b / cosh²a):
+            // no cancellation, and no overflow for large |a| (cosh a = ∞ gives ±1 + 0i).
+            let t = T.tanh(x.real), c = T.cosh(x.real)
+            let r = T.cos(x.imaginary) / c
+            let d = t * t + r * r
+            return Self(real: t / d, imaginary: T.sin(x.imaginary) * r / c / d)
+        // At 0 (and for NaN) the table's convention: relu′(0) = abs′(0) = 0.
+        case .relu: return x.real > 0 ? x : firstOrder(operation, x)
+        case .abs: return x.real < 0 ? Self(-z) : (x.real > 0 ? x : firstOrder(operation, x))
         case .sign, .step:
             return Self(real: operation.value(x.real), imaginary: 0)
         case .root, .asin, .acos, .atan, .asinh, .acosh, .atanh, .erf, .sigmoid, .softplus:
@@ -100,6 +121,9 @@ public struct ComplexStep<T: Real & DifferentiableScalar>: RuleTableScalar {
         case .multiply: return Self(x.complex * y.complex)
         case .divide: return Self(x.complex / y.complex)
         case .min, .max:
+            if x.real.isNaN || y.real.isNaN {  // NaN propagates, as for Real
+                return Self(real: .nan, imaginary: .nan)
+            }
             if x.real == y.real {  // a tie: the average, as the rule table does
                 return Self((x.complex + y.complex).divided(by: 2))
             }
