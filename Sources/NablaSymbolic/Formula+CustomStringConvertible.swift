@@ -14,6 +14,7 @@ extension Formula: CustomStringConvertible {
     }
 
     static func format(_ c: Double) -> String {
+        if c == 0 && c.sign == .minus { return "-0" }  // Int64 would drop the sign (1/-0 = -∞)
         if c == c.rounded(), Swift.abs(c) < 1e15 { return String(Int64(c)) }
         return "\(c)"
     }

@@ -6,7 +6,7 @@ import NablaRules
 /// Its description shows the formula with a caret under the offending column:
 ///
 /// ```text
-/// column 5: expected a number, a variable, a function call or '(' after '*'
+/// column 5: expected a number, a variable, a function call or '(' after '*', but the formula ended
 ///   2*x*
 ///       ^
 /// ```
@@ -237,17 +237,21 @@ struct FormulaParser {
         return left
     }
 
-    mutating func nest() throws {
+    /// Enters one more level of nesting, opened by the token at `column`
+    /// (a sign, '^', '(' or a call's '('): the error points at the opener
+    /// that goes past the limit.
+    mutating func nest(at column: Int) throws {
         depth += 1
         if depth > Formula.maximumNesting {
-            throw error(current.column, "the formula is nested too deeply (more than \(Formula.maximumNesting) levels)")
+            throw error(column, "the formula is nested too deeply (more than \(Formula.maximumNesting) levels)")
         }
     }
 
     mutating func parseUnary() throws -> Parsed {
         if case .symbol(let s) = current.kind, s == "-" || s == "+" {
+            let column = current.column
             advance()
-            try nest()
+            try nest(at: column)
             defer { depth -= 1 }
             let operand = try parseUnary()
             if s == "+" { return operand }
@@ -263,7 +267,7 @@ struct FormulaParser {
         guard case .symbol("^") = current.kind else { return base }
         let column = current.column
         advance()
-        try nest()
+        try nest(at: column)
         defer { depth -= 1 }
         let exponent = try parseUnary()
         return try power(base, exponent, at: column)
@@ -297,7 +301,7 @@ struct FormulaParser {
             return (.variable(name), 0)
         case .symbol("("):
             advance()
-            try nest()
+            try nest(at: token.column)
             defer { depth -= 1 }
             if case .symbol(")") = current.kind {
                 throw error(current.column, "expected a formula inside '()'")
@@ -334,10 +338,10 @@ struct FormulaParser {
         let name = Self.aliases[written] ?? written
         let open = current
         advance()  // '('
-        try nest()
+        try nest(at: open.column)
         defer { depth -= 1 }
         if NamedConstant(rawValue: written) != nil {
-            throw error(nameToken.column, "'\(written)' is a constant, not a function")
+            throw error(nameToken.column, "'\(nameToken.text)' is a constant, not a function")  // π as typed
         }
         guard Self.isFunctionName(name) else {
             throw error(nameToken.column, "unknown function '\(written)' (known: \(Self.knownFunctions))")
