@@ -199,9 +199,9 @@ struct LineDerivative<T: FloatingScalar> {
 ///
 /// ```swift
 /// let d = try numericalDerivative(of: { (x: Double) in .exp(x) }, at: 1)
-/// d.value          // 2.718281828459045
-/// d.errorEstimate  // ~1e-15
-/// d.evaluations    // 15
+/// d.value          // 2.7182818284590655 (relative error 7e-15)
+/// d.errorEstimate  // ~3e-13
+/// d.evaluations    // 13
 /// d.status         // .converged
 /// ```
 ///

@@ -124,8 +124,10 @@ public func numericalJacobian<T: FloatingScalar>(
     of f: ([T]) -> [T], at x: [T], method: DifferenceMethod = .adaptive,
     relativeTolerance: T? = nil, absoluteTolerance: T = 0
 ) throws -> DerivativeEstimate<[[T]]> {
-    let outputs = f(x).count
+    let fx = f(x)
+    let outputs = fx.count
     func checked(_ p: [T]) throws -> [T] {
+        if p == x { return fx }  // every column starts from f(x): evaluate it once
         let y = f(p)
         guard y.count == outputs else {
             throw FiniteDifferenceError.dimensionMismatch(

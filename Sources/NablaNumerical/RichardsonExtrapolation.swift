@@ -154,6 +154,8 @@ struct AdaptiveLineDerivative<T: FloatingScalar> {
         var nonFiniteLevels = 0
         let stencils: [(Stencil, Int)] = [(central, 0), (forward, 1), (backward, 2)]
         levels: for k in 0..<AdaptiveTuning.maximumLevels {
+            // f(x) is NaN or infinite in every component: sample nothing more.
+            if components.allSatisfy(\.done) { break }
             if k > 0 { h *= 0.5 }
             let hm = T.pow(h, m)
             if stepVanishes(h) || hm == 0 {
