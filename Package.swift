@@ -74,7 +74,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NablaCommandLineTests",
-            dependencies: ["NablaCommandLine"]
+            dependencies: ["NablaCommandLine", "Nabla"]
         ),
     ],
     swiftLanguageModes: [.v6]

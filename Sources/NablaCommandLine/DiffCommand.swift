@@ -40,15 +40,7 @@ struct DiffCommand: ParsableCommand {
         let variable = problem.names[index]
         let what = order == 1 ? "d/d\(variable)" : "d^\(order)/d\(variable)^\(order)"
         if options.json {
-            var fields: [(String, JSON)] = [
-                ("expression", .string(problem.formula.description)),
-                ("at", .object(zip(problem.names, problem.point).map { ($0, .number($1)) })),
-                ("wrt", .string(variable)), ("order", .integer(order)),
-                ("precision", .string(options.precisionName)),
-            ]
-            fields += results[0].fields
-            if options.method == .all { fields.append(("results", .array(results.map { .object($0.fields) }))) }
-            return JSON.object(fields).text
+            return jsonDocument(problem, options, results, extra: [("wrt", .string(variable)), ("order", .integer(order))])
         }
         var lines = ["f = \(problem.formula)", "\(what) at \(problem.pointDescription), in \(options.precisionName)", ""]
         lines.append(resultTable(results, reference: referenceIndex(results)))

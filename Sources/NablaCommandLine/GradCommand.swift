@@ -25,15 +25,7 @@ struct GradCommand: ParsableCommand {
         let results = options.float ? try compute(problem, as: Float.self) : try compute(problem, as: Double.self)
         try requireFinite(results, at: problem)
         if options.json {
-            var fields: [(String, JSON)] = [
-                ("expression", .string(problem.formula.description)),
-                ("at", .object(zip(problem.names, problem.point).map { ($0, .number($1)) })),
-                ("variables", .array(problem.names.map { .string($0) })),
-                ("precision", .string(options.precisionName)),
-            ]
-            fields += results[0].fields
-            if options.method == .all { fields.append(("results", .array(results.map { .object($0.fields) }))) }
-            return JSON.object(fields).text
+            return jsonDocument(problem, options, results, extra: [("variables", .array(problem.names.map { .string($0) }))])
         }
         let names = problem.names.map { "df/d\($0)" }
         return ["f = \(problem.formula)", "gradient at \(problem.pointDescription), in \(options.precisionName)", "",

@@ -128,3 +128,19 @@ func requireFinite(_ results: [MethodResult], at problem: Problem) throws {
         throw CommandFailure("no finite derivative at \(problem.pointDescription) (\(first.method): \(why))")
     }
 }
+
+/// The `--json` document of `diff`, `grad` and `hessian`: what was asked,
+/// then the first method's result fields at the top level, and with
+/// `--method all` every method's in `results`.
+func jsonDocument(_ problem: Problem, _ options: MethodOptions, _ results: [MethodResult],
+                  extra: [(String, JSON)]) -> String {
+    var fields: [(String, JSON)] = [
+        ("expression", .string(problem.formula.description)),
+        ("at", .object(zip(problem.names, problem.point).map { ($0, .number($1)) })),
+    ]
+    fields += extra
+    fields.append(("precision", .string(options.precisionName)))
+    fields += results[0].fields
+    if options.method == .all { fields.append(("results", .array(results.map { .object($0.fields) }))) }
+    return JSON.object(fields).text
+}

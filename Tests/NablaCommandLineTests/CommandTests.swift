@@ -1,0 +1,178 @@
+import Foundation
+import Testing
+
+@testable import NablaCommandLine
+
+/// Parses a command line the way `nabla` does and returns the command's output.
+func run(_ arguments: [String]) throws -> String {
+    var command = try NablaCommand.parseAsRoot(arguments)
+    switch command {
+    case let diff as DiffCommand: return try diff.output()
+    case let grad as GradCommand: return try grad.output()
+    case let hessian as HessianCommand: return try hessian.output()
+    case let steps as StepsCommand: return try steps.output()
+    default:
+        try command.run()
+        return ""
+    }
+}
+
+/// The JSON document a `--json` command prints, decoded.
+func json(_ arguments: [String]) throws -> [String: Any] {
+    let text = try run(arguments + ["--json"])
+    let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
+    return try #require(object as? [String: Any])
+}
+
+/// The message a failing command gives.
+func failure(_ arguments: [String]) -> String? {
+    do {
+        _ = try run(arguments)
+        return nil
+    } catch {
+        return NablaCommand.message(for: error)
+    }
+}
+
+@Suite struct DiffCommandTests {
+    @Test func textbookCentralDifferenceIsReproducedBitForBit() throws {
+        let arguments = ["diff", "0.01*x^2 + 0.1*x", "--at", "x=5", "--method", "central", "--step", "1e-4"]
+        // Compared as text: Foundation's JSON reader on Linux rounds some
+        // numbers in the last digit, and this one must be exact.
+        #expect(try run(arguments + ["--json"]).contains("\"value\": 0.1999999999990898,"))
+        #expect(try run(arguments).contains(" 0.1999999999990898 "))
+        let doc = try json(arguments)
+        #expect(doc["method"] as? String == "central")
+        #expect(doc["evaluations"] as? Int == 4)
+        #expect(doc["status"] as? String == "converged")
+        #expect(doc["errorEstimate"] is Double)
+    }
+
+    @Test func adaptiveIsTheDefaultAndAccurate() throws {
+        let doc = try json(["diff", "0.01*x^2 + 0.1*x", "--at", "x=10"])
+        let value = try #require(doc["value"] as? Double)
+        #expect(abs(value - 0.3) <= 1e-14)
+        #expect(doc["method"] as? String == "adaptive")
+    }
+
+    @Test func allMethodsAreListedWithTheSameShape() throws {
+        let doc = try json(["diff", "sin(x)*exp(x)", "--at", "x=1", "--method", "all"])
+        let results = try #require(doc["results"] as? [[String: Any]])
+        #expect(results.map { $0["method"] as? String } == ["adaptive", "central", "forward", "backward", "complex"])
+        let exact = (cos(1.0) + sin(1.0)) * exp(1.0)
+        for r in results {
+            let value = try #require(r["value"] as? Double)
+            #expect(abs(value - exact) / exact < 1e-6, "\(r)")
+            #expect(r["errorEstimate"] is Double)
+            #expect(r["evaluations"] is Int)
+            #expect(r["status"] is String)
+        }
+        #expect(doc["value"] as? Double == results[0]["value"] as? Double)
+    }
+
+    @Test func tableNamesEveryMethodAndTheReference() throws {
+        let text = try run(["diff", "exp(x)", "--at", "x=1", "--method", "all"])
+        for word in ["adaptive", "central", "forward", "backward", "complex", "difference from complex", "converged"] {
+            #expect(text.contains(word), "missing \(word) in\n\(text)")
+        }
+    }
+
+    @Test func partialDerivativeWithWrt() throws {
+        let dy = try json(["diff", "2*x + 3*x*y + y^3", "--at", "x=1,y=2", "--wrt", "y"])
+        #expect(abs((dy["value"] as? Double ?? 0) - 15) < 1e-12)
+        let dx = try json(["diff", "2*x + 3*x*y + y^3", "--at", "x=1,y=2", "--wrt", "x", "--method", "complex"])
+        #expect(dx["value"] as? Double == 8)
+    }
+
+    @Test func secondDerivativeAndFloat() throws {
+        let d2 = try json(["diff", "sin(x)", "--at", "x=1", "--order", "2"])
+        #expect(abs((d2["value"] as? Double ?? 0) + sin(1.0)) < 1e-9)
+        let f = try json(["diff", "exp(x)", "--at", "x=1", "--float"])
+        #expect(f["precision"] as? String == "Float")
+        #expect(abs((f["value"] as? Double ?? 0) - exp(1.0)) < 1e-4)
+    }
+
+    @Test func pointValuesMayBeConstantFormulas() throws {
+        let doc = try json(["diff", "sin(x)", "--at", "x=pi/3", "--method", "complex"])
+        #expect(abs((doc["value"] as? Double ?? 0) - 0.5) < 1e-15)
+    }
+}
+
+@Suite struct GradAndHessianCommandTests {
+    @Test func textbookGradient() throws {
+        let doc = try json(["grad", "2*x + 3*x*y + y^3", "--at", "x=1,y=2"])
+        let g = try #require(doc["value"] as? [Double])
+        #expect(g.count == 2)
+        #expect(abs(g[0] - 8) < 1e-12 && abs(g[1] - 15) < 1e-12)
+        #expect(doc["variables"] as? [String] == ["x", "y"])
+    }
+
+    @Test func gradientComponentsFollowTheOrderOfAt() throws {
+        let doc = try json(["grad", "x0^2 + 10*x1", "--at", "x1=4,x0=3", "--method", "complex"])
+        #expect(doc["value"] as? [Double] == [10, 6])
+    }
+
+    @Test func hessianMatchesClosedForm() throws {
+        let doc = try json(["hessian", "2*x + 3*x*y + y^3", "--at", "x=1,y=2"])
+        let h = try #require(doc["value"] as? [[Double]])
+        let exact: [[Double]] = [[0, 3], [3, 12]]
+        for i in 0..<2 { for j in 0..<2 { #expect(abs(h[i][j] - exact[i][j]) < 1e-9) } }
+    }
+
+    @Test func hessianRefusesComplexStep() {
+        let message = failure(["hessian", "x*y", "--at", "x=1,y=2", "--method", "complex"])
+        #expect(message?.contains("first derivatives") == true)
+    }
+}
+
+@Suite struct StepsCommandTests {
+    @Test func doubleTableShowsTheVAndTheRoundingDisaster() throws {
+        let doc = try json(["steps", "0.01*x^2 + 0.1*x", "--at", "x=5"])
+        let rows = try #require(doc["rows"] as? [[String: Any]])
+        #expect(rows.count == 17)
+        #expect(rows.last?["h"] as? Double == 1e-50)
+        #expect(rows.last?["central"] as? Double == 0)  // x + 1e-50 == x
+        let text = try run(["steps", "0.01*x^2 + 0.1*x", "--at", "x=5", "--json"])
+        #expect(text.contains("\"central\": 0.1999999999990898,"))
+        let bestForward = try #require(doc["bestForwardStep"] as? Double)
+        #expect(bestForward >= 1e-9 && bestForward <= 1e-6)
+    }
+
+    @Test func floatStepUnderflowsToZero() throws {
+        let text = try run(["steps", "exp(x)", "--at", "x=1", "--float"])
+        #expect(text.contains("h underflows to 0 in Float"))
+        let doc = try json(["steps", "exp(x)", "--at", "x=1", "--float"])
+        let rows = try #require(doc["rows"] as? [[String: Any]])
+        #expect(rows.last?["central"] is NSNull)  // 0/0 = NaN, written as null
+    }
+}
+
+@Suite struct BadInputTests {
+    @Test(arguments: [
+        (["diff", "2*x*", "--at", "x=1"], "column 5"),
+        (["diff", "2x", "--at", "x=1"], "implicit multiplication"),
+        (["diff", "x*y", "--at", "x=1"], "no value for variable 'y'"),
+        (["diff", "x*y", "--at", "x=1,y=2"], "--wrt"),
+        (["diff", "x", "--at", "x"], "name=value"),
+        (["diff", "x", "--at", "x=abc"], "a value cannot use variables"),
+        (["diff", "log(x)", "--at", "x=-1"], "no finite derivative"),
+        (["diff", "sin(x)", "--at", "x=1", "--method", "central", "--step", "1e-50"], "lost to rounding"),
+        (["diff", "sin(x)", "--at", "x=1", "--wrt", "z"], "--wrt z"),
+        (["diff", "sin(x)", "--at", "x=1", "--step", "0.1"], "--step applies"),
+        (["diff", "sin(x)", "--at", "x=1", "--method", "central", "--accuracy", "3"], "even accuracy order"),
+        (["grad", "1/x", "--at", "x=0"], "no finite derivative"),
+    ])
+    func badInputGivesAClearMessage(arguments: [String], expected: String) {
+        let message = failure(arguments)
+        #expect(message?.contains(expected) == true, "got: \(message ?? "no error")")
+        #expect(message?.contains("Fatal") != true)
+    }
+
+    @Test func parseErrorsShowACaretUnderTheColumn() throws {
+        let message = try #require(failure(["diff", "sin(x + 1", "--at", "x=1"]))
+        let lines = message.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 3)
+        #expect(lines[0].contains("column 10"))
+        #expect(lines[2].firstIndex(of: "^").map { lines[2].distance(from: lines[2].startIndex, to: $0) } == 11)
+    }
+}

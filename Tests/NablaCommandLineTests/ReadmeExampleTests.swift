@@ -1,0 +1,29 @@
+import Nabla
+import Testing
+
+// The Swift examples of README.md, as written there.
+
+@inlinable
+func readmeF<T: DifferentiableScalar>(_ v: [T]) -> T { 2 * v[0] + 3 * v[0] * v[1] + v[1] * v[1] * v[1] }
+
+@Suite struct ReadmeExampleTests {
+    @Test func gradientExample() throws {
+        let g = try numericalGradient(of: readmeF, at: [1.0, 2.0])
+        #expect(abs(g.value[0] - 8) < 1e-13 && abs(g.value[1] - 15) < 1e-13)
+        #expect(g.errorEstimate.count == 2)
+        #expect(g.evaluations > 0)
+        #expect(g.status == .converged)
+        #expect(complexStepGradient(of: readmeF, at: [1.0, 2.0]).value == [8, 15])
+    }
+
+    @Test func domainEdgeExample() throws {
+        let d = try numericalDerivative(of: { (x: Double) in .log(x) }, at: 1e-10)
+        #expect(d.status == .converged)
+        #expect(abs(d.value - 1e10) / 1e10 < 1e-10)
+    }
+
+    @Test func formulaExample() throws {
+        let formula = try Formula(parsing: "2*x + 3*x*y + y^3").compiled(variables: ["x", "y"])
+        #expect(formula([1.0, 2.0]) == 16.0)
+    }
+}
