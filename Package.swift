@@ -4,7 +4,10 @@
 //
 // Layers (dependencies point down only, see docs/ARCHITECTURE.md):
 //   NablaRules      the scalar protocol and the one table of derivative rules
-//   NablaNumerical  finite differences with error control, complex step
+//   NablaNumerical  finite differences with error control, complex step,
+//                   gradient checks
+//   NablaForward    forward mode: nestable dual numbers
+//   NablaReverse    reverse mode: the tape, gradients, Hessians (forward over reverse)
 //   NablaSymbolic   expressions: parser with precise errors, generic evaluation
 //   Nabla           umbrella module re-exporting the layers
 //   NablaCommandLine + nabla   the command-line tool (thin)
@@ -39,12 +42,20 @@ let package = Package(
             ]
         ),
         .target(
+            name: "NablaForward",
+            dependencies: ["NablaRules"]
+        ),
+        .target(
+            name: "NablaReverse",
+            dependencies: ["NablaRules", "NablaForward"]
+        ),
+        .target(
             name: "NablaSymbolic",
             dependencies: ["NablaRules", .product(name: "RealModule", package: "swift-numerics")]
         ),
         .target(
             name: "Nabla",
-            dependencies: ["NablaRules", "NablaNumerical", "NablaSymbolic"]
+            dependencies: ["NablaRules", "NablaNumerical", "NablaForward", "NablaReverse", "NablaSymbolic"]
         ),
         .target(
             name: "NablaCommandLine",
@@ -64,6 +75,10 @@ let package = Package(
         .testTarget(
             name: "NablaNumericalTests",
             dependencies: ["NablaNumerical", "NablaSymbolic"]
+        ),
+        .testTarget(
+            name: "NablaAutomaticTests",
+            dependencies: ["NablaForward", "NablaReverse", "NablaNumerical", "NablaSymbolic"]
         ),
         .testTarget(
             name: "NablaSymbolicTests",

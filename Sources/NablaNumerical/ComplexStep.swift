@@ -47,6 +47,7 @@ public struct ComplexStep<T: Real & DifferentiableScalar>: RuleTableScalar {
 
     @inlinable public static var zero: Self { Self(Complex<T>.zero) }
     @inlinable public static var pi: Self { Self(real: T.pi, imaginary: 0) }
+    @inlinable public var isFinite: Bool { real.isFinite && imaginary.isFinite }
 
     @inlinable
     public static func == (lhs: Self, rhs: Self) -> Bool {

@@ -38,6 +38,10 @@ public protocol DifferentiableScalar: ElementaryFunctions, ExpressibleByIntegerL
     /// The constant π.
     static var pi: Self { get }
 
+    /// Whether the value is neither NaN nor infinite (for a dual number or a
+    /// complex step, every part). Anomaly detection reads it.
+    var isFinite: Bool { get }
+
     /// The angle of the point (x, y), in (-π, π].
     static func atan2(y: Self, x: Self) -> Self
     /// √(x² + y²) without undue overflow or underflow.

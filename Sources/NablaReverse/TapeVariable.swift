@@ -1,0 +1,100 @@
+import NablaRules
+
+/// A scalar recorded on a reverse-mode tape: reverse-mode automatic
+/// differentiation (backpropagation).
+///
+/// You do not create these: ``gradient(of:at:)`` and its siblings create a
+/// tape, hand your function one variable per input, record every operation
+/// (value and local partial derivatives, from the rule table) in one flat
+/// array, and sweep it backwards once. The cost is a small constant times one
+/// evaluation of f, whatever the number of inputs.
+///
+/// A variable is three machine words: its value, its node index and a raw
+/// pointer to the tape, so recording does no reference counting. Like the
+/// pointer of `withUnsafeBufferPointer`, a variable must not escape the
+/// closure it was given to: its tape is freed when the call returns (debug
+/// builds catch a variable used after that). Literals and values made with
+/// `TapeVariable(_:)` are constants, on no tape.
+@frozen
+public struct TapeVariable<T: DifferentiableScalar>: RuleTableScalar {
+    /// The value.
+    public let value: T
+    @usableFromInline let index: Int32
+    @usableFromInline let tape: UnsafeMutablePointer<TapeStorage<T>>?
+
+    @inlinable @inline(__always)
+    init(value: T, index: Int32, tape: UnsafeMutablePointer<TapeStorage<T>>?) {
+        self.value = value
+        self.index = index
+        self.tape = tape
+    }
+
+    /// A constant (recorded on no tape).
+    @inlinable @inline(__always)
+    public init(constant value: T) { self.init(value: value, index: -1, tape: nil) }
+
+    @inlinable @inline(__always)
+    public init(_ value: Double) { self.init(constant: T(value)) }
+
+    @inlinable @inline(__always)
+    public init(integerLiteral value: Int) { self.init(constant: T(Double(value))) }
+
+    @inlinable @inline(__always)
+    public init(floatLiteral value: Double) { self.init(constant: T(value)) }
+
+    @inlinable public static var zero: Self { Self(constant: 0) }
+    @inlinable public static var pi: Self { Self(constant: T.pi) }
+    @inlinable public var isFinite: Bool { value.isFinite }
+
+    /// Whether the variable depends on the inputs (is recorded on a tape).
+    @inlinable public var isConstant: Bool { tape == nil }
+
+    /// Compares values.
+    @inlinable @inline(__always)
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.value == rhs.value }
+
+    @inlinable @inline(__always)
+    static func check(_ tape: UnsafeMutablePointer<TapeStorage<T>>) {
+        assert(!tape.pointee.isFinished,
+               "a TapeVariable was used after its gradient computation returned: variables must not escape the function being differentiated")
+    }
+
+    @inlinable @inline(__always)
+    public static func applying(_ operation: UnaryOperation, to x: Self) -> Self {
+        let y = operation.value(x.value)
+        guard let tape = x.tape else { return Self(constant: y) }
+        check(tape)
+        let d = operation.derivative(at: x.value, value: y)
+        let own = Int32(truncatingIfNeeded: tape.pointee.count)
+        let index = tape.pointee.record(parent0: x.index, partial0: d, parent1: own, partial1: 0)
+        if tape.pointee.detectsAnomalies {
+            tape.pointee.noteOperation(operation.name, value: y, inputs: [x.value], partials: [d])
+        }
+        return Self(value: y, index: index, tape: tape)
+    }
+
+    @inlinable @inline(__always)
+    public static func applying(_ operation: BinaryOperation, to x: Self, _ y: Self) -> Self {
+        let z = operation.value(x.value, y.value)
+        guard let tape = x.tape ?? y.tape else { return Self(constant: z) }
+        check(tape)
+        precondition(x.tape == nil || y.tape == nil || x.tape == y.tape,
+                     "'\(operation.name)' combines variables of two different tapes (of two gradient computations)")
+        let (dx, dy) = operation.partials(at: x.value, y.value, value: z)
+        let own = Int32(truncatingIfNeeded: tape.pointee.count)
+        // A constant operand is no parent: its slot points at the node itself
+        // with partial 0 (so a NaN partial of a constant, x^y at x = 0 for
+        // the exponent, is never used).
+        let index = tape.pointee.record(
+            parent0: x.tape == nil ? own : x.index, partial0: x.tape == nil ? 0 : dx,
+            parent1: y.tape == nil ? own : y.index, partial1: y.tape == nil ? 0 : dy)
+        if tape.pointee.detectsAnomalies {
+            tape.pointee.noteOperation(operation.name, value: z, inputs: [x.value, y.value], partials: [dx, dy])
+        }
+        return Self(value: z, index: index, tape: tape)
+    }
+}
+
+extension TapeVariable: CustomStringConvertible {
+    public var description: String { tape == nil ? "\(value) (constant)" : "\(value) (node \(index))" }
+}
