@@ -12,12 +12,16 @@ struct BenchCommand: ParsableCommand {
             Sections:
               numdiff   accuracy and function evaluations of every finite-difference method on \
             125 smooth cases and the hard cases (poles, domain edges, steep, badly scaled, periodic, NaN).
-            Sections of the peers' protocol that Nabla does not implement yet (gemm, train, numgrad, \
-            scalar, overhead) are reported as INFO lines and skipped. Build with -c release:
-              swift run -c release nabla bench --section numdiff
+              scalar    the peers' scalar workload (100 inputs, 1,000 operations): f itself, the reverse-mode \
+            gradient (tape), forward mode (100 sweeps, and one), a hand-written gradient, Swift's \
+            _Differentiation, and a Hessian-vector product (forward over reverse), as ratios to f.
+              overhead  a chain of 1,000 additions, plain and recorded: the cost of recording per operation.
+            Sections of the peers' protocol that Nabla does not implement yet (gemm, train, numgrad) \
+            are reported as INFO lines and skipped. Build with -c release:
+              swift run -c release nabla bench --section numdiff,scalar,overhead
             """)
 
-    @Option(help: "Comma-separated sections to run (numdiff).")
+    @Option(help: "Comma-separated sections to run: numdiff, scalar, overhead.")
     var section: String = "numdiff"
 
     @Option(help: "Threads (accepted for the peers' protocol; numdiff is single-threaded).")
@@ -34,6 +38,10 @@ struct BenchCommand: ParsableCommand {
             switch name {
             case "numdiff":
                 print(NumdiffBenchmark().report())
+            case "scalar":
+                print(ScalarBenchmark(reps: reps).report())
+            case "overhead":
+                print(OverheadBenchmark(reps: reps).report())
             default:
                 print("INFO section=\(name) skipped=not-implemented")
             }

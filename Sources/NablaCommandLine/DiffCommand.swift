@@ -50,8 +50,11 @@ struct DiffCommand: ParsableCommand {
     func compute<T: CommandScalar>(_ problem: Problem, _ index: Int, as _: T.Type) throws -> [MethodResult] {
         let f = problem.along(index, as: T.self)
         let x = T(problem.point[index])
-        let methods = try options.methods(complexAllowed: order == 1)
+        let methods = try options.methods(complexAllowed: order == 1, automaticAllowed: order <= 2)
         return try options.run(methods) { choice in
+            if choice.isAutomatic {
+                return MethodResult(method: choice.rawValue, automaticDerivative(problem, index, reverse: choice == .reverse, as: T.self))
+            }
             if choice == .complex {
                 var p = problem.point(as: T.self).map { ComplexStep(real: $0, imaginary: 0) }
                 let g = problem.complexFunction(as: T.self)
@@ -65,14 +68,16 @@ struct DiffCommand: ParsableCommand {
     }
 }
 
-/// The most trustworthy converged result, to compare the others with: the
-/// complex step if it converged, else the adaptive method.
+/// The most trustworthy result, to compare the others with: reverse mode
+/// (exact to rounding), else the complex step, else the adaptive method.
 func referenceIndex(_ results: [MethodResult]) -> Int? {
     guard results.count > 1 else { return nil }
-    if let i = results.firstIndex(where: { $0.method == "complex" && $0.status.isConverged && !$0.hasNonFiniteValue }) {
-        return i
+    for name in ["reverse", "forward-mode", "complex", "adaptive"] {
+        if let i = results.firstIndex(where: { $0.method == name && $0.failure == nil && $0.status.isConverged && !$0.hasNonFiniteValue }) {
+            return i
+        }
     }
-    return results.firstIndex { $0.method == "adaptive" && !$0.hasNonFiniteValue }
+    return nil
 }
 
 /// The table of `diff` and `grad`: one row per method (and per component).
@@ -102,4 +107,32 @@ func resultTable(_ results: [MethodResult], reference: Int?, componentNames: [St
         }
     }
     return table.text
+}
+
+extension DiffCommand {
+    /// The first or second derivative by forward mode (Dual, Dual of Dual) or
+    /// reverse mode (the tape; forward over reverse for the second).
+    func automaticDerivative<T: CommandScalar>(_ problem: Problem, _ index: Int, reverse: Bool, as _: T.Type) -> DerivativeEstimate<T> {
+        let x = problem.point(as: T.self)
+        let fx: T = problem.compiled(x)
+        func seeded<S: DifferentiableScalar>(_ seed: S, _ lift: (T) -> S) -> [S] {
+            var p = x.map(lift)
+            p[index] = seed
+            return p
+        }
+        let value: T
+        switch (order, reverse) {
+        case (1, false):
+            value = derivative(of: { problem.compiled(seeded($0) { Dual(value: $0, tangent: 0) }) }, at: x[index])
+        case (1, true):
+            value = gradient(of: { problem.compiled(seeded($0) { TapeVariable(constant: $0) }) }, at: x[index])
+        case (_, false):
+            value = secondDerivative(of: { problem.compiled(seeded($0) { Dual(value: Dual(value: $0, tangent: 0), tangent: 0) }) },
+                                     at: x[index])
+        default:
+            value = hessian(of: { v in problem.compiled(seeded(v[0]) { TapeVariable(constant: Dual(value: $0, tangent: 0)) }) },
+                            at: [x[index]])[0][0]
+        }
+        return automaticEstimate(value, functionValue: fx, evaluations: 1)
+    }
 }

@@ -34,7 +34,16 @@ struct GradCommand: ParsableCommand {
 
     func compute<T: CommandScalar>(_ problem: Problem, as _: T.Type) throws -> [MethodResult] {
         let x = problem.point(as: T.self)
+        let fx: T = problem.compiled(x)
         return try options.run(try options.methods(complexAllowed: true)) { choice in
+            if choice == .forwardMode {
+                let g = forwardGradient(of: { problem.compiled($0) }, at: x)
+                return MethodResult(method: choice.rawValue, automaticEstimate(g, functionValue: fx, evaluations: x.count))
+            }
+            if choice == .reverse {
+                let g = gradient(of: { problem.compiled($0) }, at: x)
+                return MethodResult(method: choice.rawValue, automaticEstimate(g, functionValue: fx, evaluations: 1))
+            }
             if choice == .complex {
                 let d = complexStepGradient(of: problem.complexFunction(as: T.self), at: x, step: options.step.map { T($0) })
                 return MethodResult(method: "complex", d)

@@ -27,7 +27,7 @@ struct HessianCommand: ParsableCommand {
         }
         var lines = ["f = \(problem.formula)", "Hessian at \(problem.pointDescription), in \(options.precisionName)"]
         let n = problem.names.count
-        let reference = results.first { $0.failure == nil && !$0.hasNonFiniteValue }
+        let reference = referenceIndex(results).map { results[$0] } ?? results.first { $0.failure == nil && !$0.hasNonFiniteValue }
         for result in results {
             lines.append("")
             if let failure = result.failure {
@@ -53,7 +53,31 @@ struct HessianCommand: ParsableCommand {
 
     func compute<T: CommandScalar>(_ problem: Problem, as _: T.Type) throws -> [MethodResult] {
         let x = problem.point(as: T.self)
+        let fx: T = problem.compiled(x)
         return try options.run(try options.methods(complexAllowed: false)) { choice in
+            if choice == .forwardMode {
+                // Forward over forward: one Dual<Dual> evaluation per entry of the upper triangle.
+                let n = x.count
+                var h = [[T]](repeating: [T](repeating: 0, count: n), count: n)
+                for i in 0..<n {
+                    for j in i..<n {
+                        let p = x.indices.map { k in
+                            Dual(value: Dual(value: x[k], tangent: k == i ? 1 : 0), tangent: Dual(value: k == j ? 1 : 0, tangent: 0))
+                        }
+                        let y: Dual<Dual<T>> = problem.compiled(p)
+                        h[i][j] = y.tangent.tangent
+                        h[j][i] = h[i][j]
+                    }
+                }
+                let flat = automaticEstimate(Array(h.joined()), functionValue: fx, evaluations: n * (n + 1) / 2)
+                return MethodResult(method: choice.rawValue, flat.map { v in (0..<n).map { Array(v[($0 * n)..<($0 * n + n)]) } })
+            }
+            if choice == .reverse {
+                let n = x.count
+                let h = hessian(of: { problem.compiled($0) }, at: x)
+                let flat = automaticEstimate(Array(h.joined()), functionValue: fx, evaluations: n)
+                return MethodResult(method: choice.rawValue, flat.map { v in (0..<n).map { Array(v[($0 * n)..<($0 * n + n)]) } })
+            }
             let d = try numericalHessian(of: problem.function(as: T.self), at: x, method: options.differenceMethod(choice))
             return MethodResult(method: choice.rawValue, d)
         }

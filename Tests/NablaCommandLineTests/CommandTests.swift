@@ -11,6 +11,7 @@ func run(_ arguments: [String]) throws -> String {
     case let grad as GradCommand: return try grad.output()
     case let hessian as HessianCommand: return try hessian.output()
     case let steps as StepsCommand: return try steps.output()
+    case let graph as GraphCommand: return try graph.output()
     default:
         try command.run()
         return ""
@@ -58,7 +59,8 @@ func failure(_ arguments: [String]) -> String? {
     @Test func allMethodsAreListedWithTheSameShape() throws {
         let doc = try json(["diff", "sin(x)*exp(x)", "--at", "x=1", "--method", "all"])
         let results = try #require(doc["results"] as? [[String: Any]])
-        #expect(results.map { $0["method"] as? String } == ["adaptive", "central", "forward", "backward", "complex"])
+        #expect(results.map { $0["method"] as? String }
+                == ["adaptive", "central", "forward", "backward", "complex", "forward-mode", "reverse"])
         let exact = (cos(1.0) + sin(1.0)) * exp(1.0)
         for r in results {
             let value = try #require(r["value"] as? Double)
@@ -72,7 +74,8 @@ func failure(_ arguments: [String]) -> String? {
 
     @Test func tableNamesEveryMethodAndTheReference() throws {
         let text = try run(["diff", "exp(x)", "--at", "x=1", "--method", "all"])
-        for word in ["adaptive", "central", "forward", "backward", "complex", "difference from complex", "converged"] {
+        for word in ["adaptive", "central", "forward", "backward", "complex", "forward-mode", "reverse",
+                     "difference from reverse", "converged"] {
             #expect(text.contains(word), "missing \(word) in\n\(text)")
         }
     }
@@ -174,5 +177,67 @@ func failure(_ arguments: [String]) -> String? {
         #expect(lines.count == 3)
         #expect(lines[0].contains("column 10"))
         #expect(lines[2].firstIndex(of: "^").map { lines[2].distance(from: lines[2].startIndex, to: $0) } == 11)
+    }
+}
+
+@Suite struct AutomaticDifferentiationCommandTests {
+    @Test func forwardAndReverseModesInDiffGradHessian() throws {
+        for method in ["forward-mode", "reverse", "dual", "backprop"] {
+            let d = try json(["diff", "2*x + 3*x*y + y^3", "--at", "x=1,y=2", "--wrt", "y", "--method", method])
+            #expect(d["value"] as? Double == 15, "\(method)")
+            #expect(d["evaluations"] as? Int == 1)
+            let g = try json(["grad", "2*x + 3*x*y + y^3", "--at", "x=1,y=2", "--method", method])
+            #expect(g["value"] as? [Double] == [8, 15], "\(method)")
+            let h = try json(["hessian", "2*x + 3*x*y + y^3", "--at", "x=1,y=2", "--method", method])
+            #expect(h["value"] as? [[Double]] == [[0, 3], [3, 12]], "\(method)")
+        }
+    }
+
+    @Test func secondDerivativeByBothModes() throws {
+        for method in ["forward-mode", "reverse"] {
+            let d = try json(["diff", "x^3", "--at", "x=2", "--order", "2", "--method", method])
+            #expect(d["value"] as? Double == 12)
+        }
+        #expect(failure(["diff", "x^3", "--at", "x=2", "--order", "3", "--method", "reverse"])?.contains("order 1 and 2") == true)
+    }
+
+    @Test func allComparesWithReverseMode() throws {
+        let text = try run(["grad", "sin(x)*exp(y)", "--at", "x=1,y=2", "--method", "all"])
+        #expect(text.contains("difference from reverse"))
+        #expect(text.contains("forward-mode"))
+    }
+}
+
+@Suite struct GraphCommandTests {
+    static let shopping = ["graph", "(apple*apple_count + orange*orange_count)*tax",
+                           "--at", "apple=100,apple_count=2,orange=150,orange_count=3,tax=1.1"]
+
+    @Test func textbookShoppingGraph() throws {
+        let doc = try json(Self.shopping)
+        #expect(abs((doc["value"] as? Double ?? 0) - 715) < 1e-9)
+        let g = try #require(doc["gradient"] as? [Double])
+        for (a, b) in zip(g, [2.2, 110, 3.3, 165, 650]) { #expect(abs(a - b) < 1e-9, "\(g)") }
+        let nodes = try #require(doc["nodes"] as? [[String: Any]])
+        // 5 inputs, then apple*count, orange*count, their sum, and the total.
+        #expect(nodes.count == 9)
+        #expect(nodes.last?["id"] as? String == "f")
+        #expect(nodes.last?["gradient"] as? Double == 1)
+        let sum = try #require(nodes.first { $0["computes"] as? String == "v1 + v2" })
+        #expect(abs((sum["gradient"] as? Double ?? 0) - 1.1) < 1e-12)
+    }
+
+    @Test func tableShowsValuesLocalDerivativesAndGradients() throws {
+        let text = try run(Self.shopping)
+        for piece in ["x1 * x2", "d/dv3 = 1.1, d/dx5 = 650", "df/dapple = 2.2", "df/dtax = 650", "715"] {
+            #expect(text.contains(piece), "missing \(piece) in\n\(text)")
+        }
+    }
+
+    @Test func sharedNodeSumsItsLocalDerivatives() throws {
+        let doc = try json(["graph", "x*x", "--at", "x=3"])
+        let nodes = try #require(doc["nodes"] as? [[String: Any]])
+        let local = try #require(nodes.last?["local"] as? [String: Double])
+        #expect(local == ["d/dx1": 6])
+        #expect(doc["gradient"] as? [Double] == [6])
     }
 }

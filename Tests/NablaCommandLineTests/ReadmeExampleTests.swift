@@ -27,3 +27,15 @@ func readmeF<T: DifferentiableScalar>(_ v: [T]) -> T { 2 * v[0] + 3 * v[0] * v[1
         #expect(formula([1.0, 2.0]) == 16.0)
     }
 }
+
+@Suite struct ReadmeAutomaticExampleTests {
+    @Test func automaticExamples() throws {
+        #expect(gradient(of: readmeF, at: [1.0, 2.0]) == [8, 15])
+        #expect(forwardGradient(of: readmeF, at: [1.0, 2.0]) == [8, 15])
+        #expect(hessian(of: readmeF, at: [1.0, 2.0]) == [[0, 3], [3, 12]])
+        let d = derivative(of: { (x: Dual<Double>) in .sin(x) * x }, at: 2.0)
+        #expect(abs(d - (Double.sin(2) + 2 * Double.cos(2))) < 1e-15)
+        let check = try checkGradient(of: readmeF, gradient: [8.0, 15.0], at: [1.0, 2.0])
+        #expect(check.passed)
+    }
+}

@@ -2,17 +2,36 @@ import ArgumentParser
 import Nabla
 
 /// `--method`: which way to differentiate.
+///
+/// `forward` is the forward *difference* (as in numerical analysis); forward
+/// *mode* automatic differentiation is `forward-mode` (alias `dual`), reverse
+/// mode is `reverse` (alias `reverse-mode`, `backprop`).
 enum MethodChoice: String, ExpressibleByArgument, CaseIterable {
-    case adaptive, central, forward, backward, complex, all
+    case adaptive, central, forward, backward, complex
+    case forwardMode = "forward-mode"
+    case reverse
+    case all
+
+    init?(argument: String) {
+        switch argument {
+        case "dual": self = .forwardMode
+        case "reverse-mode", "backprop": self = .reverse
+        default: self.init(rawValue: argument)
+        }
+    }
 
     static var help: ArgumentHelp {
         """
         adaptive (Richardson extrapolation with an error estimate, the default), \
-        central, forward or backward (one stencil, automatic or --step h), \
+        central, forward or backward (one finite-difference stencil, automatic or --step h), \
         complex (complex step: machine precision, first derivatives), \
-        or all (every method side by side).
+        forward-mode (dual numbers) or reverse (backpropagation on a tape): automatic \
+        differentiation, exact to rounding; or all (every method side by side).
         """
     }
+
+    /// Whether this is automatic differentiation (exact to rounding).
+    var isAutomatic: Bool { self == .forwardMode || self == .reverse }
 }
 
 /// The options `diff`, `grad` and `hessian` share.
@@ -36,8 +55,8 @@ struct MethodOptions: ParsableArguments {
     var json = false
 
     mutating func validate() throws {
-        if step != nil && method == .adaptive {
-            throw ValidationError("--step applies to central, forward, backward and complex; the adaptive method chooses its own steps")
+        if step != nil && (method == .adaptive || method.isAutomatic) {
+            throw ValidationError("--step applies to central, forward, backward and complex; \(method.rawValue) uses no step")
         }
         if let step, !(step > 0 && step.isFinite) {
             throw ValidationError("--step must be a positive number, got \(step)")
@@ -45,11 +64,15 @@ struct MethodOptions: ParsableArguments {
     }
 
     /// The methods to run, in table order.
-    func methods(complexAllowed: Bool) throws -> [MethodChoice] {
+    func methods(complexAllowed: Bool, automaticAllowed: Bool = true) throws -> [MethodChoice] {
         switch method {
-        case .all: return [.adaptive, .central, .forward, .backward] + (complexAllowed ? [.complex] : [])
+        case .all:
+            return [.adaptive, .central, .forward, .backward] + (complexAllowed ? [.complex] : [])
+                + (automaticAllowed ? [.forwardMode, .reverse] : [])
         case .complex where !complexAllowed:
-            throw CommandFailure("the complex step gives first derivatives only; use --method adaptive or central")
+            throw CommandFailure("the complex step gives first derivatives only; use --method adaptive, central or reverse")
+        case .forwardMode where !automaticAllowed, .reverse where !automaticAllowed:
+            throw CommandFailure("automatic differentiation here gives derivatives of order 1 and 2; use --method adaptive")
         default: return [method]
         }
     }
@@ -143,4 +166,25 @@ func jsonDocument(_ problem: Problem, _ options: MethodOptions, _ results: [Meth
     fields += results[0].fields
     if options.method == .all { fields.append(("results", .array(results.map { .object($0.fields) }))) }
     return JSON.object(fields).text
+}
+
+/// An automatic-differentiation result: exact to rounding, so its error
+/// estimate is a rounding model (4 ulps of the largest magnitude involved),
+/// and it costs one evaluation (plus a backward sweep) or one per sweep.
+func automaticEstimate<T: CommandScalar>(_ value: T, functionValue: T, evaluations: Int) -> DerivativeEstimate<T> {
+    automaticEstimate([value], functionValue: functionValue, evaluations: evaluations).map { $0[0] }
+}
+
+func automaticEstimate<T: CommandScalar>(_ values: [T], functionValue: T, evaluations: Int) -> DerivativeEstimate<[T]> {
+    let errors = values.map { 4 * T.ulpOfOne * Swift.max($0.magnitude, functionValue.magnitude) }
+    let finite = values.allSatisfy(\.isFinite)
+    return DerivativeEstimate(value: values, errorEstimate: errors, evaluations: evaluations,
+                              status: finite ? .converged : .notConverged(.nonFiniteResult))
+}
+
+extension DerivativeEstimate {
+    func map<U>(_ transform: (Value) -> U) -> DerivativeEstimate<U> {
+        DerivativeEstimate<U>(value: transform(value), errorEstimate: transform(errorEstimate),
+                              evaluations: evaluations, status: status)
+    }
 }

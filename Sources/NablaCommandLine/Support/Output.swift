@@ -8,6 +8,14 @@ func format<T: BinaryFloatingPoint & CustomStringConvertible>(_ x: T) -> String 
     return x.description
 }
 
+/// A number to 12 significant digits, for tables a person reads
+/// (`110`, not `110.00000000000001`).
+func readable(_ x: Double) -> String {
+    if x.isNaN { return "NaN" }
+    if x.isInfinite { return x < 0 ? "-inf" : "inf" }
+    return String(format: "%.12g", x)
+}
+
 /// A short number for errors and steps (`3.2e-11`).
 func short(_ x: Double) -> String {
     if x.isNaN { return "NaN" }

@@ -1,0 +1,190 @@
+import Foundation
+import Nabla
+
+#if canImport(_Differentiation)
+import _Differentiation
+#endif
+
+/// The `scalar` workload of `../shared/bench/README.md`: 100 inputs, 1,000
+/// scalar operations with a serial chain through s, written once generically.
+@inlinable
+func scalarWorkload<T: DifferentiableScalar>(_ xs: [T]) -> T {
+    let n = xs.count
+    var total: T = 0
+    var s: T = 0
+    for i in 0..<n {
+        let xi = xs[i]
+        let a = T.sin(xi) * xs[(i + 1) % n]  // 2 ops
+        let q = T.exp(-(xi * xi))            // 3 ops
+        let c = a + q                        // 1 op
+        s = T.tanh(s * 0.5 + c)              // 3 ops
+        total = total + s                    // 1 op
+    }
+    return total
+}
+
+/// The workload's inputs, x_i = 0.8·sin(0.37·i).
+func scalarWorkloadInputs() -> [Double] { (0..<100).map { 0.8 * Double.sin(0.37 * Double($0)) } }
+
+/// The gradient of the workload written by hand (the reverse sweep unrolled
+/// by a person): the floor any automatic method is measured against.
+func scalarWorkloadHandGradient(_ xs: [Double]) -> [Double] {
+    let n = xs.count
+    var s = [Double](repeating: 0, count: n)
+    var q = [Double](repeating: 0, count: n)
+    var previous = 0.0
+    for i in 0..<n {
+        let xi = xs[i]
+        q[i] = Double.exp(-(xi * xi))
+        previous = Double.tanh(previous * 0.5 + Double.sin(xi) * xs[(i + 1) % n] + q[i])
+        s[i] = previous
+    }
+    var g = [Double](repeating: 0, count: n)
+    var adjointS = 0.0  // ∂total/∂s_i
+    for i in stride(from: n - 1, through: 0, by: -1) {
+        adjointS = 1 + (i + 1 < n ? adjointS * (1 - s[i + 1] * s[i + 1]) * 0.5 : 0)
+        let dc = adjointS * (1 - s[i] * s[i])
+        let xi = xs[i]
+        let next = (i + 1) % n
+        g[i] += dc * (Double.cos(xi) * xs[next] - 2 * xi * q[i])
+        g[next] += dc * Double.sin(xi)
+    }
+    return g
+}
+
+#if canImport(_Differentiation)
+/// The same workload for Swift's own `_Differentiation`.
+@differentiable(reverse)
+func scalarWorkloadSwiftAD(_ xs: [Double]) -> Double {
+    let n = withoutDerivative(at: xs.count)
+    var total = 0.0
+    var s = 0.0
+    for i in 0..<n {
+        let xi = xs[i]
+        let a = sin(xi) * xs[(i + 1) % n]
+        let q = exp(-(xi * xi))
+        let c = a + q
+        s = tanh(s * 0.5 + c)
+        total = total + s
+    }
+    return total
+}
+
+func scalarWorkloadSwiftADGradient(_ xs: [Double]) -> [Double] {
+    _Differentiation.gradient(at: xs, of: scalarWorkloadSwiftAD).base
+}
+#endif
+
+/// Times an operation like the peers' harness: warm up, then `reps`
+/// repetitions of k calls each (k chosen so a repetition lasts ≥ 20 ms);
+/// returns the median time per call in seconds.
+func measure(reps: Int, _ body: () -> Void) -> Double {
+    let clock = ContinuousClock()
+    func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+    var k = 1
+    while true {
+        let elapsed = seconds(clock.measure { for _ in 0..<k { body() } })
+        if elapsed >= 0.02 || k >= 1 << 24 { break }
+        k *= elapsed > 0.002 ? 2 : 8
+    }
+    var times: [Double] = []
+    for _ in 0..<Swift.max(reps, 1) {
+        let elapsed = seconds(clock.measure { for _ in 0..<k { body() } })
+        times.append(elapsed / Double(k))
+    }
+    times.sort()
+    return times[times.count / 2]
+}
+
+/// Keeps a result alive so the optimiser cannot drop the work.
+@inline(never)
+func consume<T>(_ x: T) { withExtendedLifetime(x) {} }
+
+// Each variant is its own non-inlined function, so that the optimiser
+// specialises and lays out each one alone, as a user's program would (timing
+// them from one closure-heavy function measured up to 2x slower tapes).
+@inline(never) func benchPlain(_ x: [Double]) { consume(scalarWorkload(x)) }
+@inline(never) func benchTape(_ x: [Double]) { consume(gradient(of: scalarWorkload, at: x)) }
+@inline(never) func benchTapeRecording(_ x: [Double]) {
+    consume(valueAndGradient(of: { v in TapeVariable(constant: scalarWorkload(v).value) }, at: x).value)
+}
+@inline(never) func benchDualSweeps(_ x: [Double]) { consume(forwardGradient(of: scalarWorkload, at: x)) }
+@inline(never) func benchDualSweep(_ x: [Double]) { consume(directionalDerivative(of: scalarWorkload, at: x, direction: x)) }
+@inline(never) func benchHand(_ x: [Double]) { consume(scalarWorkloadHandGradient(x)) }
+@inline(never) func benchHVP(_ x: [Double], _ v: [Double]) {
+    consume(hessianVectorProduct(of: scalarWorkload, at: x, direction: v))
+}
+#if canImport(_Differentiation)
+@inline(never) func benchSwiftAD(_ x: [Double]) { consume(scalarWorkloadSwiftADGradient(x)) }
+#endif
+
+struct ScalarBenchmark {
+    let reps: Int
+
+    func report() -> String {
+        let x = scalarWorkloadInputs()
+        let v = x.map { _ in 1.0 }
+        var rows: [(String, Double, Double)] = []  // variant, µs, gradient checksum
+        func run(_ variant: String, _ checksum: Double, _ body: () -> Void) {
+            rows.append((variant, measure(reps: reps, body) * 1e6, checksum))
+        }
+        run("double-forward-only", 0) { benchPlain(x) }
+        run("tape", gradient(of: scalarWorkload, at: x).reduce(0, +)) { benchTape(x) }
+        run("tape-recording-only", 0) { benchTapeRecording(x) }
+        run("dual-1-sweep", 0) { benchDualSweep(x) }
+        run("dual-100-sweeps", forwardGradient(of: scalarWorkload, at: x).reduce(0, +)) { benchDualSweeps(x) }
+        run("hand-written", scalarWorkloadHandGradient(x).reduce(0, +)) { benchHand(x) }
+        #if canImport(_Differentiation)
+        run("swift-differentiation", scalarWorkloadSwiftADGradient(x).reduce(0, +)) { benchSwiftAD(x) }
+        #endif
+        run("hvp-forward-over-reverse", 0) { benchHVP(x, v) }
+
+        let baseline = rows[0].1
+        var lines: [String] = []
+        var table = Table(["variant", "µs per call", "× f(x)", "gradient sum"], rightAligned: [1, 2, 3])
+        for (variant, us, checksum) in rows {
+            lines.append("RESULT section=scalar variant=\(variant) dtype=f64 threads=1 grad_us=\(String(format: "%.3f", us)) "
+                         + "ratio_to_f=\(String(format: "%.2f", us / baseline))" + (checksum == 0 ? "" : " gsum=\(checksum)"))
+            table.add([variant, String(format: "%.2f", us), String(format: "%.2f", us / baseline),
+                       checksum == 0 ? "" : String(format: "%.12g", checksum)])
+        }
+        lines.append("")
+        lines.append("Scalar workload (100 inputs, 1,000 operations), Double, one thread; median of \(reps) repetitions:")
+        lines.append(table.text)
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The `overhead` workload: a chain of 1,000 additions c = c + b, plain
+/// and recorded on the tape, to isolate the cost of recording.
+struct OverheadBenchmark {
+    let reps: Int
+
+    @inline(never)
+    static func chain<T: DifferentiableScalar>(_ b: T, _ c0: T) -> T {
+        var c = c0
+        for _ in 0..<1000 { c = c + b }
+        return c
+    }
+
+    func report() -> String {
+        var lines: [String] = []
+        let plain = measure(reps: reps) { consume(Self.chain(1.0, 1.0)) }
+        // Recording only: a function whose result is returned as a constant
+        // records its 1,000 nodes but leaves nothing to sweep.
+        let recorded = measure(reps: reps) {
+            consume(valueAndGradient(of: { v in TapeVariable(constant: Self.chain(v[0], v[1]).value) }, at: [1.0, 1.0]).value)
+        }
+        let swept = measure(reps: reps) {
+            consume(valueAndGradient(of: { v in Self.chain(v[0], v[1]) }, at: [1.0, 1.0]).gradient)
+        }
+        for (variant, t) in [("plain", plain), ("rec_fwd", recorded), ("rec_fwd_bwd", swept)] {
+            lines.append("RESULT section=overhead variant=\(variant) dtype=f64 threads=1 op_us=\(String(format: "%.5f", t * 1e6 / 1000))")
+        }
+        lines.append("INFO section=overhead recording_ns_per_op=\(String(format: "%.2f", (recorded - plain) * 1e9 / 1000)) "
+                     + "sweep_ns_per_op=\(String(format: "%.2f", (swept - recorded) * 1e9 / 1000))")
+        return lines.joined(separator: "\n")
+    }
+}
