@@ -79,31 +79,48 @@ extension Formula {
         return program(names.map { bindings[$0]! })
     }
 
-    /// The formula with its variables replaced by positions in `variables`,
-    /// ready to be evaluated many times as a function of an array.
+    /// The formula compiled to a flat program over array positions, ready
+    /// to be evaluated many times, in any ``DifferentiableScalar``: Double or
+    /// Float for finite differences, `Dual` for forward mode, `TapeVariable`
+    /// to record it on a reverse-mode tape.
+    ///
+    /// Equal subformulas are computed once (common-subexpression elimination),
+    /// which matters for symbolic derivatives, where the same factor recurs.
     ///
     /// - Throws: ``UnboundVariableError`` when the formula uses a variable that
     ///   is not in `variables`.
     public func compiled(variables: [String]) throws -> CompiledFormula {
-        func lower(_ f: Formula) throws -> CompiledFormula.Node {
+        var program: [CompiledFormula.Instruction] = []
+        var registers: [CompiledFormula.Instruction: Int32] = [:]
+        func emit(_ instruction: CompiledFormula.Instruction) -> Int32 {
+            if let r = registers[instruction] { return r }
+            let r = Int32(program.count)
+            program.append(instruction)
+            registers[instruction] = r
+            return r
+        }
+        func lower(_ f: Formula) throws -> Int32 {
             switch f {
-            case .constant(let c): return .constant(c)
-            case .named(let c): return .named(c)
+            case .constant(let c): return emit(.constant(c))
+            case .named(let c): return emit(.named(c))
             case .variable(let name):
                 guard let index = variables.firstIndex(of: name) else {
                     throw UnboundVariableError(name: name, known: variables)
                 }
-                return .variable(index)
-            case .unary(let op, let a): return .unary(op, try lower(a))
-            case .binary(let op, let a, let b): return .binary(op, try lower(a), try lower(b))
+                return emit(.variable(index))
+            case .unary(let op, let a): return emit(.unary(op, try lower(a)))
+            case .binary(let op, let a, let b):
+                let ra = try lower(a)
+                return emit(.binary(op, ra, try lower(b)))
             }
         }
-        return CompiledFormula(root: try lower(self), arity: variables.count)
+        let output = try lower(self)
+        return CompiledFormula(program: program, output: output, arity: variables.count)
     }
 }
 
-/// A formula whose variables are positions in an array: call it with the
-/// values, in any ``DifferentiableScalar`` type.
+/// A formula compiled to a flat program whose variables are positions in an
+/// array: call it with the values, in any ``DifferentiableScalar`` type.
 ///
 /// ```swift
 /// let f = try Formula(parsing: "2*x + 3*x*y + y^3").compiled(variables: ["x", "y"])
@@ -111,40 +128,53 @@ extension Formula {
 /// f([Float(1), 2])       // 16.0 as Float
 /// ```
 public struct CompiledFormula: Hashable, Sendable {
+    /// One step of the program; operands are the results of earlier steps.
     @usableFromInline
-    indirect enum Node: Hashable, Sendable {
+    enum Instruction: Hashable, Sendable {
         case constant(Double)
         case named(NamedConstant)
         case variable(Int)
-        case unary(UnaryOperation, Node)
-        case binary(BinaryOperation, Node, Node)
+        case unary(UnaryOperation, Int32)
+        case binary(BinaryOperation, Int32, Int32)
     }
 
-    @usableFromInline let root: Node
+    @usableFromInline let program: [Instruction]
+    @usableFromInline let output: Int32
     /// How many values a call needs.
     public let arity: Int
 
-    init(root: Node, arity: Int) {
-        self.root = root
+    init(program: [Instruction], output: Int32, arity: Int) {
+        self.program = program
+        self.output = output
         self.arity = arity
     }
+
+    /// The number of distinct operations (after common-subexpression elimination).
+    public var operationCount: Int { program.count }
 
     /// The formula's value at `x` (one value per variable, in the order given
     /// to ``Formula/compiled(variables:)``).
     @inlinable
     public func callAsFunction<T: DifferentiableScalar>(_ x: [T]) -> T {
         precondition(x.count == arity, "a formula of \(arity) variables called with \(x.count) values")
-        return Self.evaluate(root, x)
-    }
-
-    @inlinable
-    static func evaluate<T: DifferentiableScalar>(_ node: Node, _ x: [T]) -> T {
-        switch node {
-        case .constant(let c): return T(c)
-        case .named(let c): return c.value()
-        case .variable(let i): return x[i]
-        case .unary(let op, let a): return op.value(evaluate(a, x))
-        case .binary(let op, let a, let b): return op.value(evaluate(a, x), evaluate(b, x))
+        // (withUnsafeTemporaryAllocation would save the allocation, but its
+        // generic metadata traps at run time with this toolchain.)
+        let registers = UnsafeMutablePointer<T>.allocate(capacity: program.count)
+        defer {
+            registers.deinitialize(count: program.count)
+            registers.deallocate()
         }
+        for (k, instruction) in program.enumerated() {
+            let value: T
+            switch instruction {
+            case .constant(let c): value = T(c)
+            case .named(let c): value = c.value()
+            case .variable(let i): value = x[i]
+            case .unary(let op, let a): value = op.value(registers[Int(a)])
+            case .binary(let op, let a, let b): value = op.value(registers[Int(a)], registers[Int(b)])
+            }
+            (registers + k).initialize(to: value)
+        }
+        return registers[Int(output)]
     }
 }
