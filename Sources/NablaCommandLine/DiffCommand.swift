@@ -33,25 +33,59 @@ struct DiffCommand: ParsableCommand {
     func run() throws { print(try output()) }
 
     func output() throws -> String {
-        let problem = try Problem(expression: expression, at: options.at)
+        guard let at = options.at else { return try symbolicOutput(try parseFormula(expression)) }
+        let problem = try Problem(expression: expression, at: at)
         let index = try problem.index(of: wrt)
-        let results = options.float ? try compute(problem, index, as: Float.self) : try compute(problem, index, as: Double.self)
-        try requireFinite(results, at: problem)
         let variable = problem.names[index]
+        let symbolic = problem.formula.derivative(withRespectTo: variable, order: order)
+        let results = options.float
+            ? try compute(problem, index, symbolic, as: Float.self) : try compute(problem, index, symbolic, as: Double.self)
+        try requireFinite(results, at: problem)
         let what = order == 1 ? "d/d\(variable)" : "d^\(order)/d\(variable)^\(order)"
         if options.json {
-            return jsonDocument(problem, options, results, extra: [("wrt", .string(variable)), ("order", .integer(order))])
+            return jsonDocument(problem, options, results, extra: [
+                ("wrt", .string(variable)), ("order", .integer(order)), ("symbolic", .string(symbolic.description)),
+            ] + (options.latex ? [("latex", .string(symbolic.latex))] : []))
         }
-        var lines = ["f = \(problem.formula)", "\(what) at \(problem.pointDescription), in \(options.precisionName)", ""]
+        var lines = ["f = \(options.show(problem.formula))",
+                     "\(derivativeName(variable, order: order, latex: options.latex)) = \(options.show(symbolic))", "",
+                     "\(what) at \(problem.pointDescription), in \(options.precisionName)", ""]
         lines.append(resultTable(results, reference: referenceIndex(results)))
         return lines.joined(separator: "\n")
     }
 
-    func compute<T: CommandScalar>(_ problem: Problem, _ index: Int, as _: T.Type) throws -> [MethodResult] {
+    /// Without a point: the derivative as a formula.
+    func symbolicOutput(_ formula: Formula) throws -> String {
+        let variables = formula.variables
+        let variable: String
+        if let wrt {
+            variable = wrt
+        } else if variables.count <= 1 {
+            variable = variables.first ?? "x"
+        } else {
+            throw CommandFailure("the formula has several variables (\(variables.joined(separator: ", "))): choose one with --wrt")
+        }
+        let symbolic = formula.derivative(withRespectTo: variable, order: order)
+        if options.json {
+            return JSON.object([
+                ("expression", .string(formula.description)), ("wrt", .string(variable)), ("order", .integer(order)),
+                ("symbolic", .string(symbolic.description)), ("method", .string("symbolic")),
+            ] + (options.latex ? [("latex", .string(symbolic.latex))] : [])).text
+        }
+        return ["f = \(options.show(formula))", "\(derivativeName(variable, order: order, latex: options.latex)) = \(options.show(symbolic))"]
+            .joined(separator: "\n")
+    }
+
+    func compute<T: CommandScalar>(_ problem: Problem, _ index: Int, _ symbolic: Formula, as _: T.Type) throws -> [MethodResult] {
         let f = problem.along(index, as: T.self)
         let x = T(problem.point[index])
         let methods = try options.methods(complexAllowed: order == 1, automaticAllowed: order <= 2)
         return try options.run(methods) { choice in
+            if choice == .symbolic {
+                let point = problem.point(as: T.self)
+                let value: T = try symbolic.compiled(variables: problem.names)(point)
+                return MethodResult(method: "symbolic", automaticEstimate(value, functionValue: problem.compiled(point), evaluations: 1))
+            }
             if choice.isAutomatic {
                 return MethodResult(method: choice.rawValue, automaticDerivative(problem, index, reverse: choice == .reverse, as: T.self))
             }

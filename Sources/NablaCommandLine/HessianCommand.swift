@@ -19,7 +19,7 @@ struct HessianCommand: ParsableCommand {
     func run() throws { print(try output()) }
 
     func output() throws -> String {
-        let problem = try Problem(expression: expression, at: options.at)
+        let problem = try Problem(expression: expression, at: try options.requirePoint())
         let results = options.float ? try compute(problem, as: Float.self) : try compute(problem, as: Double.self)
         try requireFinite(results, at: problem)
         if options.json {
@@ -55,6 +55,13 @@ struct HessianCommand: ParsableCommand {
         let x = problem.point(as: T.self)
         let fx: T = problem.compiled(x)
         return try options.run(try options.methods(complexAllowed: false)) { choice in
+            if choice == .symbolic {
+                let h = problem.formula.hessian(variables: problem.names)
+                let n = x.count
+                let values: [T] = try h.joined().map { try $0.compiled(variables: problem.names)(x) }
+                let flat = automaticEstimate(values, functionValue: fx, evaluations: 1)
+                return MethodResult(method: "symbolic", flat.map { v in (0..<n).map { Array(v[($0 * n)..<($0 * n + n)]) } })
+            }
             if choice == .forwardMode {
                 // Forward over forward: one Dual<Dual> evaluation per entry of the upper triangle.
                 let n = x.count

@@ -5,14 +5,14 @@ import Nabla
 public struct NablaCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "nabla",
-        abstract: "Derivatives made practical: finite differences with error control, forward and reverse automatic differentiation.",
+        abstract: "Derivatives made practical: finite differences with error control, automatic and symbolic differentiation.",
         discussion: """
             Formulas use + - * / ^, parentheses, numbers like 1e-4, variables (x, y, x0, w_2), \
             the constants pi and e, and the functions \(UnaryOperation.namedFunctions.map(\.name).joined(separator: ", ")), \
             atan2, hypot, min, max, pow, root. There is no implicit multiplication: write 2*x.
             """,
         subcommands: [DiffCommand.self, GradCommand.self, HessianCommand.self, GraphCommand.self, StepsCommand.self,
-                      BenchCommand.self]
+                      RulesCommand.self, BenchCommand.self]
     )
 
     public init() {}

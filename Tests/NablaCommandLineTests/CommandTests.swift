@@ -12,6 +12,7 @@ func run(_ arguments: [String]) throws -> String {
     case let hessian as HessianCommand: return try hessian.output()
     case let steps as StepsCommand: return try steps.output()
     case let graph as GraphCommand: return try graph.output()
+    case let rules as RulesCommand: return rules.output()
     default:
         try command.run()
         return ""
@@ -60,7 +61,7 @@ func failure(_ arguments: [String]) -> String? {
         let doc = try json(["diff", "sin(x)*exp(x)", "--at", "x=1", "--method", "all"])
         let results = try #require(doc["results"] as? [[String: Any]])
         #expect(results.map { $0["method"] as? String }
-                == ["adaptive", "central", "forward", "backward", "complex", "forward-mode", "reverse"])
+                == ["adaptive", "central", "forward", "backward", "complex", "forward-mode", "reverse", "symbolic"])
         let exact = (cos(1.0) + sin(1.0)) * exp(1.0)
         for r in results {
             let value = try #require(r["value"] as? Double)
@@ -239,5 +240,69 @@ func failure(_ arguments: [String]) -> String? {
         let local = try #require(nodes.last?["local"] as? [String: Double])
         #expect(local == ["d/dx1": 6])
         #expect(doc["gradient"] as? [Double] == [6])
+    }
+}
+
+@Suite struct SymbolicCommandTests {
+    @Test func textbookPartialsPrintExactly() throws {
+        #expect(try run(["diff", "2*x + 3*x*y + y^3", "--wrt", "x"]) == "f = 2*x + 3*x*y + y^3\ndf/dx = 2 + 3*y")
+        #expect(try run(["diff", "2*x + 3*x*y + y^3", "--wrt", "y"]).hasSuffix("df/dy = 3*x + 3*y^2"))
+        #expect(try run(["grad", "2*x + 3*x*y + y^3"]) == "f = 2*x + 3*x*y + y^3\ndf/dx = 2 + 3*y\ndf/dy = 3*x + 3*y^2")
+        #expect(try run(["diff", "x^3"]).hasSuffix("df/dx = 3*x^2"))
+        #expect(try run(["diff", "exp(2*x)"]).hasSuffix("df/dx = 2*exp(2*x)"))
+        #expect(try run(["diff", "sigmoid(x)"]).hasSuffix("df/dx = sigmoid(x)*(1 - sigmoid(x))"))
+        #expect(try run(["diff", "sin(x)", "--order", "2"]).hasSuffix("d^2f/dx^2 = -sin(x)"))
+    }
+
+    @Test func latexOutput() throws {
+        let text = try run(["grad", "2*x + 3*x*y + y^3", "--latex"])
+        #expect(text.contains("\\frac{\\partial f}{\\partial x} = 2 + 3y"))
+        #expect(text.contains("\\frac{\\partial f}{\\partial y} = 3x + 3y^{2}"))
+    }
+
+    @Test func jsonHasSymbolicField() throws {
+        let d = try json(["diff", "2*x + 3*x*y + y^3", "--at", "x=1,y=2", "--wrt", "y"])
+        #expect(d["symbolic"] as? String == "3*x + 3*y^2")
+        let g = try json(["grad", "2*x + 3*x*y + y^3", "--at", "x=1,y=2", "--latex"])
+        #expect(g["symbolic"] as? [String] == ["2 + 3*y", "3*x + 3*y^2"])
+        #expect(g["latex"] as? [String] == ["2 + 3y", "3x + 3y^{2}"])
+        let s = try json(["grad", "x*y"])
+        #expect(s["symbolic"] as? [String] == ["y", "x"])
+    }
+
+    @Test func symbolicMethodEvaluatesTheFormula() throws {
+        let d = try json(["diff", "sigmoid(x)", "--at", "x=0.5", "--method", "symbolic"])
+        let s = 1 / (1 + exp(-0.5))
+        #expect(abs((d["value"] as? Double ?? 0) - s * (1 - s)) < 1e-16)
+        let text = try run(["diff", "sin(x)*exp(x)", "--at", "x=1", "--method", "all"])
+        #expect(text.contains("symbolic"))
+        #expect(text.contains("df/dx = "))
+        let h = try json(["hessian", "x^3*y", "--at", "x=1,y=2", "--method", "symbolic"])
+        #expect(h["value"] as? [[Double]] == [[12, 3], [3, 0]])
+    }
+
+    @Test func severalVariablesNeedWrt() {
+        #expect(failure(["diff", "x*y"])?.contains("--wrt") == true)
+        #expect(failure(["hessian", "x*y"])?.contains("--at") == true)
+    }
+}
+
+@Suite struct RulesCommandTests {
+    @Test func cheatSheetComesFromTheRuleTable() throws {
+        let text = try run(["rules"])
+        for line in ["d(u*v) = du*v + dv*u", "d/dx sin(x) = cos(x)", "d/dx sigmoid(x) = sigmoid(x)*(1 - sigmoid(x))",
+                     "d/dx tanh(x) = 1 - tanh(x)^2", "d/dx relu(x) = step(x)", "d/dx x^n = n*x^(-1 + n)",
+                     "d/dz [softplus(z) - t*z] = -t + sigmoid(z)", "d/dz1 [log(exp(z1) + exp(z2)) - z1] = -1 + exp(z1)/(exp(z1) + exp(z2))"] {
+            #expect(text.contains(line), "missing \(line)")
+        }
+        // Every named function of the table has a line.
+        for op in ["sqrt", "exp", "expm1", "log", "log1p", "asin", "acosh", "erf", "softplus", "abs", "hypot", "atan2", "min", "max"] {
+            #expect(text.contains("d/dx \(op)("), "missing \(op)")
+        }
+    }
+
+    @Test func latexCheatSheet() throws {
+        let text = try run(["rules", "--latex"])
+        #expect(text.contains("\\frac{d}{dx} \\sin\\left(x\\right) = \\cos\\left(x\\right)"))
     }
 }

@@ -10,6 +10,7 @@ enum MethodChoice: String, ExpressibleByArgument, CaseIterable {
     case adaptive, central, forward, backward, complex
     case forwardMode = "forward-mode"
     case reverse
+    case symbolic
     case all
 
     init?(argument: String) {
@@ -26,18 +27,22 @@ enum MethodChoice: String, ExpressibleByArgument, CaseIterable {
         central, forward or backward (one finite-difference stencil, automatic or --step h), \
         complex (complex step: machine precision, first derivatives), \
         forward-mode (dual numbers) or reverse (backpropagation on a tape): automatic \
-        differentiation, exact to rounding; or all (every method side by side).
+        differentiation, exact to rounding; symbolic (the derivative's formula, evaluated); \
+        or all (every method side by side).
         """
     }
 
-    /// Whether this is automatic differentiation (exact to rounding).
-    var isAutomatic: Bool { self == .forwardMode || self == .reverse }
+    /// Whether this is exact to rounding: automatic or symbolic differentiation.
+    var isAutomatic: Bool { self == .forwardMode || self == .reverse || self == .symbolic }
 }
 
 /// The options `diff`, `grad` and `hessian` share.
 struct MethodOptions: ParsableArguments {
-    @Option(help: "The point, as name=value pairs: x=1,y=2 (values may be constant formulas: x=pi/4).")
-    var at: String
+    @Option(help: "The point, as name=value pairs: x=1,y=2 (values may be constant formulas: x=pi/4). Without it, diff and grad print the symbolic derivative only.")
+    var at: String?
+
+    @Flag(help: "Print formulas in LaTeX.")
+    var latex = false
 
     @Option(help: MethodChoice.help)
     var method: MethodChoice = .adaptive
@@ -68,10 +73,11 @@ struct MethodOptions: ParsableArguments {
         switch method {
         case .all:
             return [.adaptive, .central, .forward, .backward] + (complexAllowed ? [.complex] : [])
-                + (automaticAllowed ? [.forwardMode, .reverse] : [])
+                + (automaticAllowed ? [.forwardMode, .reverse] : []) + [.symbolic]
         case .complex where !complexAllowed:
             throw CommandFailure("the complex step gives first derivatives only; use --method adaptive, central or reverse")
         case .forwardMode where !automaticAllowed, .reverse where !automaticAllowed:
+            // (the symbolic method handles any order)
             throw CommandFailure("automatic differentiation here gives derivatives of order 1 and 2; use --method adaptive")
         default: return [method]
         }
@@ -187,4 +193,35 @@ extension DerivativeEstimate {
         DerivativeEstimate<U>(value: transform(value), errorEstimate: transform(errorEstimate),
                               evaluations: evaluations, status: status)
     }
+}
+
+extension MethodOptions {
+    /// The point, which every numerical method needs.
+    func requirePoint() throws -> String {
+        guard let at else {
+            throw CommandFailure("give the point with --at (for example --at x=1,y=2)")
+        }
+        return at
+    }
+
+    /// A formula as the output shows it: plain text or LaTeX.
+    func show(_ f: Formula) -> String { latex ? f.latex : f.description }
+}
+
+/// Parses the formula argument, with the caret message on failure.
+func parseFormula(_ expression: String) throws -> Formula {
+    do {
+        return try Formula(parsing: expression)
+    } catch let error as FormulaParseError {
+        throw CommandFailure("cannot parse the formula: \(error.summary)\n  \(error.input)\n  \(String(repeating: " ", count: error.column - 1))^")
+    }
+}
+
+/// d/dx, d^2/dx^2, in text or LaTeX (for a formula named f).
+func derivativeName(_ variable: String, order: Int, latex: Bool) -> String {
+    if latex {
+        let v = Formula.variable(variable).latex
+        return order == 1 ? "\\frac{\\partial f}{\\partial \(v)}" : "\\frac{\\partial^{\(order)} f}{\\partial \(v)^{\(order)}}"
+    }
+    return order == 1 ? "df/d\(variable)" : "d^\(order)f/d\(variable)^\(order)"
 }

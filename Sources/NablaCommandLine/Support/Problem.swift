@@ -18,11 +18,7 @@ struct Problem {
     let compiled: CompiledFormula
 
     init(expression: String, at: String) throws {
-        do {
-            formula = try Formula(parsing: expression)
-        } catch let error as FormulaParseError {
-            throw CommandFailure("cannot parse the formula: \(error.summary)\n  \(error.input)\n  \(String(repeating: " ", count: error.column - 1))^")
-        }
+        formula = try parseFormula(expression)
         let bindings = try Self.parseBindings(at)
         names = bindings.map(\.name)
         point = bindings.map(\.value)
