@@ -22,6 +22,8 @@ enum Coefficient: Hashable, Sendable {
 
     static func fraction(_ p: Int, _ q: Int) -> Coefficient {
         guard q != 0 else { return .real(Double(p) / 0) }
+        // |Int.min| is not an Int: such a fraction is kept as a Double.
+        guard p != .min, q != .min else { return .real(Double(p) / Double(q)) }
         let g = gcd(Swift.abs(p), Swift.abs(q))
         let sign = q < 0 ? -1 : 1
         let (pp, o1) = (p / Swift.max(g, 1)).multipliedReportingOverflow(by: sign)

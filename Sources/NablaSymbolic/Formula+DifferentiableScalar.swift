@@ -61,6 +61,7 @@ extension Formula {
             if let done = memo[f] { return done }
             let result: (Formula, Formula)
             switch f {
+            case .constant(let c) where c == 0: result = (0, 0)  // -0 too, as in simplified()
             case .constant, .named: result = (f, 0)
             case .variable(let name): result = (f, name == variable ? 1 : 0)
             case .unary(let op, let a):

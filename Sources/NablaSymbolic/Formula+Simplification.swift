@@ -36,9 +36,12 @@ struct Term: Hashable {
         var result = a
         result.coefficient = a.coefficient * b.coefficient
         for factor in b.factors {
-            if let i = result.factors.firstIndex(where: { $0.base == factor.base }) {
-                result.factors[i].exponent += factor.exponent
+            if let i = result.factors.firstIndex(where: { $0.base == factor.base }),
+               case let (sum, overflow) = result.factors[i].exponent.addingReportingOverflow(factor.exponent),
+               !overflow, sum != .min {
+                result.factors[i].exponent = sum
             } else {
+                // A new base, or an exponent beyond Int: kept as its own factor.
                 result.factors.append(factor)
             }
         }
@@ -47,7 +50,17 @@ struct Term: Hashable {
     }
 
     func power(_ n: Int) -> Term {
-        Term(coefficient: coefficient.power(n), factors: n == 0 ? [] : factors.map { Factor(base: $0.base, exponent: $0.exponent * n) })
+        guard n != 0 else { return Term(coefficient: coefficient.power(0), factors: []) }
+        var powered: [Factor] = []
+        for f in factors {
+            let (e, overflow) = f.exponent.multipliedReportingOverflow(by: n)
+            guard !overflow, e != .min else {
+                // An exponent beyond Int: the power stays unexpanded, (term)^n.
+                return Term(coefficient: .one, factors: [Factor(base: .unary(.power(n), Formula.canonicalSum([self])), exponent: 1)])
+            }
+            powered.append(Factor(base: f.base, exponent: e))
+        }
+        return Term(coefficient: coefficient.power(n), factors: powered)
     }
 
     var reciprocal: Term { power(-1) }
@@ -58,7 +71,7 @@ struct Term: Hashable {
         var total = 0
         var polynomial = true
         for f in factors {
-            if case .variable = f.base { total += f.exponent } else { polynomial = false }
+            if case .variable = f.base { total &+= f.exponent } else { polynomial = false }
         }
         return (polynomial, total)
     }
@@ -109,14 +122,17 @@ extension Formula {
     /// The canonical formula of a sum of terms.
     static func canonicalSum(_ terms: [Term]) -> Formula {
         var collected: [Term] = []
-        var index: [[Factor]: Int] = [:]
+        // Terms are like when their factors are equal in any order
+        // (sin(x)*cos(x) and cos(x)*sin(x)); the first one met sets the order.
+        var index: [[Factor: Int]: Int] = [:]
         for term in terms where !term.coefficient.isZero {
-            let key = sortedFactors(term.factors)
+            let factors = sortedFactors(term.factors)
+            let key = Dictionary(factors.map { ($0, 1) }, uniquingKeysWith: +)
             if let i = index[key] {
                 collected[i].coefficient = collected[i].coefficient + term.coefficient
             } else {
                 index[key] = collected.count
-                collected.append(Term(coefficient: term.coefficient, factors: key))
+                collected.append(Term(coefficient: term.coefficient, factors: factors))
             }
         }
         collected.removeAll { $0.coefficient.isZero }
@@ -176,6 +192,15 @@ extension Formula {
         let negative = signed && term.coefficient.isNegative
         var numerator = (numeratorConstant.map { [$0] } ?? []) + up
         if numerator.isEmpty { numerator = [.constant(1)] }
+        if negative, case .binary(let op, _, _) = numerator[0], op == .add || op == .subtract {
+            // A leading sum cannot carry the sign: -(a - b)*c would read back
+            // as (-a + b)*c, since negation distributes over sums. So -(a - b)
+            // alone is -a + b, and otherwise the whole term is negated.
+            if factors.count == 1 && denominatorConstant == nil {
+                return canonicalSum(numerator[0].sumTerms().map { Term(coefficient: -$0.coefficient, factors: $0.factors) })
+            }
+            return .unary(.negate, canonicalTerm(term, signed: false))
+        }
         if negative {
             // -3*x, -x*y, -1/x: the sign goes on the leading number or factor.
             if case .constant(let c) = numerator[0] {
@@ -278,6 +303,9 @@ extension Formula {
             if let done = memo[f] { return done }
             let result: Formula
             switch f {
+            // -0 is 0: the memo's keys compare numbers with ==, which
+            // cannot tell them apart, so both must simplify alike.
+            case .constant(let c) where c == 0: result = .constant(0)
             case .constant, .named, .variable: result = f
             case .unary(let op, let a): result = Self.simplifying(op, visit(a))
             case .binary(let op, let a, let b): result = Self.simplifying(op, visit(a), visit(b))

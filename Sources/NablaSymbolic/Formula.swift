@@ -101,6 +101,10 @@ extension Formula {
         }
         func lower(_ f: Formula) throws -> Int32 {
             switch f {
+            case .constant(let c) where c == 0 && c.sign == .minus:
+                // -0 == 0 as a dictionary key, but 1/-0 is -∞: never shared.
+                program.append(.constant(c))
+                return Int32(program.count - 1)
             case .constant(let c): return emit(.constant(c))
             case .named(let c): return emit(.named(c))
             case .variable(let name):
