@@ -39,3 +39,10 @@ func readmeF<T: DifferentiableScalar>(_ v: [T]) -> T { 2 * v[0] + 3 * v[0] * v[1
         #expect(check.passed)
     }
 }
+
+@Suite struct ReadmeSymbolicExampleTests {
+    @Test func symbolicExamples() throws {
+        #expect(symbolicGradient(of: readmeF, names: ["x", "y"]).map(\.description) == ["2 + 3*y", "3*x + 3*y^2"])
+        #expect(try Formula(parsing: "exp(2*x)").derivative(withRespectTo: "x").description == "2*exp(2*x)")
+    }
+}
