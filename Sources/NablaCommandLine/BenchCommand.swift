@@ -90,6 +90,7 @@ struct NumdiffBenchmark {
         ("domain edge", "sqrt(x)", "0.5/sqrt(x)", 1e-6),
         ("steep", "exp(10*x)", "10*exp(10*x)", 1),
         ("steep", "exp(50*x)", "50*exp(50*x)", 0.5),
+        ("steep", "x^41", "41*x^40", 0.0445),
         ("badly scaled", "log(x)", "1/x", 1e8),
         ("badly scaled", "x^2", "2*x", 3e8),
         ("badly scaled", "sin(1e6*x)", "1e6*cos(1e6*x)", 1e-7),

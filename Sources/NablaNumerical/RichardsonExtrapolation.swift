@@ -109,7 +109,12 @@ struct AdaptiveLineDerivative<T: FloatingScalar> {
         var forward = RichardsonExtrapolation<T>(q: 1)
         var backward = RichardsonExtrapolation<T>(q: 1)
         var best: (value: T, error: T) = (.nan, .infinity)
+        /// The size of f near x, for tolerances where f⁽ᵐ⁾(x) ≈ 0: |f(x)|
+        /// and the samples of the latest level (which close in on x), or,
+        /// where f(x) = 0, the samples of the first level.
         var functionScale: T = 0
+        var pointValue: T = 0
+        var levelScale: T = 0
         var centralFailed = false
         var done = false
         var reason: NonConvergence? = .stepLimitReached
@@ -141,6 +146,7 @@ struct AdaptiveLineDerivative<T: FloatingScalar> {
         var components = [Component](repeating: Component(), count: n)
         for c in 0..<n {
             components[c].functionScale = f0[c].magnitude
+            components[c].pointValue = f0[c].magnitude
             if !f0[c].isFinite {
                 components[c].done = true
                 components[c].reason = .nonFiniteAtPoint
@@ -163,6 +169,7 @@ struct AdaptiveLineDerivative<T: FloatingScalar> {
                 break
             }
             var anyFinite = false
+            for c in 0..<n { components[c].levelScale = 0 }
             for (stencil, kind) in stencils {
                 if kind > 0 && k < m - 1 { continue }
                 // Samples of every component at this stencil's points.
@@ -179,7 +186,7 @@ struct AdaptiveLineDerivative<T: FloatingScalar> {
                         if !value.isFinite { finite = false; break }
                         sum += w * value
                         magnitude += (w * value).magnitude
-                        if k == 0 { components[c].functionScale = Swift.max(components[c].functionScale, value.magnitude) }
+                        components[c].levelScale = Swift.max(components[c].levelScale, value.magnitude)
                     }
                     let d = sum / hm
                     guard finite, d.isFinite else {
@@ -196,6 +203,16 @@ struct AdaptiveLineDerivative<T: FloatingScalar> {
                 }
             }
             nonFiniteLevels = anyFinite ? 0 : nonFiniteLevels + 1
+            // Far samples of a steep function (x^41 at 0.04 sampled at
+            // x + 1/8) would make any error look small: where f(x) ≠ 0 the
+            // scale follows the latest, nearest samples.
+            for c in 0..<n {
+                if components[c].pointValue > 0 {
+                    components[c].functionScale = Swift.max(components[c].pointValue, components[c].levelScale)
+                } else if k == 0 {
+                    components[c].functionScale = Swift.max(components[c].functionScale, components[c].levelScale)
+                }
+            }
             var allDone = true
             for c in 0..<n where !components[c].done {
                 var comp = components[c]

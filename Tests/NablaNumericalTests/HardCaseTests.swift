@@ -1,3 +1,4 @@
+import NablaRules
 import Testing
 import RealModule
 @testable import NablaNumerical
@@ -208,5 +209,42 @@ struct HardCaseTests {
         #expect(kink.status == .notConverged(.nonSmooth))
         let nan = try numericalDerivative(of: { (_: Float) in Float.nan }, at: 0)
         #expect(nan.status == .notConverged(.nonFiniteAtPoint))
+    }
+}
+
+@Suite("Adaptive derivative: steep functions sampled far from x")
+struct SteepFarSampleTests {
+    /// x^41 at 0.0445: the first samples (x ± 1/8) are 10^24 times larger than
+    /// f(x). A tolerance scaled by them once accepted a garbage value with
+    /// status converged; the scale now follows the samples nearest to x.
+    @Test func highPowerNearZero() throws {
+        let x = 0.0445
+        let d = try numericalDerivative(of: { (t: Double) in Double.pow(t, 41) }, at: x)
+        let exact = 41 * Double.pow(x, 40)
+        #expect(abs(d.value - exact) <= d.errorEstimate)
+        if d.status == .converged {
+            #expect(abs(d.value - exact) / exact < 1e-10, "converged but wrong: \(d)")
+        }
+        #expect(abs(d.value - exact) / exact < 1e-10)
+    }
+
+    /// The case the symbolic property tests found: f is NaN left of 0 and tiny at x.
+    @Test func tinyValueNextToADomainEdge() throws {
+        let y = 2.471565257422788
+        let f = { (x: Double) in Double.pow(Double.root(x, 3), Double.hypot(x + 123.25, Double.root(x, 3))) * Double.cosh(y * y) }
+        let x = 0.04447218929928409
+        let d = try numericalDerivative(of: f, at: x)
+        func g(_ z: ComplexStep<Double>) -> ComplexStep<Double> {
+            let r = ComplexStep<Double>.root(z, 3)
+            let e = ComplexStep<Double>.hypot(z + ComplexStep(real: 123.25, imaginary: 0), r)
+            let p: ComplexStep<Double> = ComplexStep<Double>.pow(r, e)
+            let c = ComplexStep<Double>(real: Double.cosh(y * y), imaginary: 0)
+            return p * c
+        }
+        let reference = complexStepDerivative(of: g, at: x).value
+        #expect(abs(d.value - reference) <= d.errorEstimate + 1e-12 * abs(reference))
+        if d.status == .converged {
+            #expect(abs(d.value - reference) / abs(reference) < 1e-9, "converged but wrong: \(d), reference \(reference)")
+        }
     }
 }
