@@ -68,9 +68,16 @@ let package = Package(
             name: "nabla",
             dependencies: ["NablaCommandLine"]
         ),
+        // Test points shared by the test targets (a test target cannot import
+        // another); in no product.
+        .target(
+            name: "NablaTestSupport",
+            dependencies: ["NablaRules"],
+            path: "Tests/NablaTestSupport"
+        ),
         .testTarget(
             name: "NablaRulesTests",
-            dependencies: ["NablaRules", "NablaNumerical"]
+            dependencies: ["NablaRules", "NablaNumerical", "NablaTestSupport"]
         ),
         .testTarget(
             name: "NablaNumericalTests",
@@ -78,7 +85,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NablaAutomaticTests",
-            dependencies: ["NablaForward", "NablaReverse", "NablaNumerical", "NablaSymbolic"]
+            dependencies: ["NablaForward", "NablaReverse", "NablaNumerical", "NablaSymbolic", "NablaTestSupport"]
         ),
         .testTarget(
             name: "NablaSymbolicTests",

@@ -1,3 +1,4 @@
+import NablaTestSupport
 import NablaNumerical
 import NablaRules
 import Testing

@@ -1,3 +1,4 @@
+import NablaTestSupport
 import NablaRules
 import Testing
 

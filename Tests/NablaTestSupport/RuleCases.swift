@@ -1,5 +1,7 @@
 import NablaRules
 
+// Shared by the test targets (a test target cannot import another).
+
 /// The points at which each entry of the rule table is checked.
 ///
 /// Every point is a dyadic rational (exactly representable in Float as well
@@ -10,11 +12,11 @@ import NablaRules
 /// accuracy (tanh' = 1 - y², sigmoid' = y(1 - y) for |x| ≳ 3 in Float); that
 /// loss is checked separately, in absolute terms, by
 /// `saturatedDerivativesAreAccurateInAbsoluteTerms`.
-struct UnaryCase: Sendable, CustomStringConvertible {
-    let operation: UnaryOperation
-    let points: [Double]
+public struct UnaryCase: Sendable, CustomStringConvertible {
+    public let operation: UnaryOperation
+    public let points: [Double]
 
-    var description: String {
+    public var description: String {
         switch operation {
         case .negate: return "negate"
         case .power(let n): return "power(\(n))"
@@ -24,20 +26,20 @@ struct UnaryCase: Sendable, CustomStringConvertible {
     }
 }
 
-struct BinaryCase: Sendable, CustomStringConvertible {
-    let operation: BinaryOperation
-    let points: [(Double, Double)]
+public struct BinaryCase: Sendable, CustomStringConvertible {
+    public let operation: BinaryOperation
+    public let points: [(Double, Double)]
 
-    var description: String { "\(operation)" }
+    public var description: String { "\(operation)" }
 }
 
-enum RuleCases {
+public enum RuleCases {
     /// The unary entries the tests must cover: every named function, negation,
     /// the integer powers -3...4 and the square and cube roots.
-    static let requiredUnary: [UnaryOperation] =
+    public static let requiredUnary: [UnaryOperation] =
         UnaryOperation.namedFunctions + [.negate] + (-3...4).map { .power($0) } + [.root(2), .root(3)]
 
-    static let unary: [UnaryCase] = [
+    public static let unary: [UnaryCase] = [
         UnaryCase(operation: .negate, points: [-2.5, -0.5, 0, 0.75, 3]),
     ] + (-3...4).map {
         // Negative bases too: the integer power is defined for every x ≠ 0.
@@ -75,7 +77,7 @@ enum RuleCases {
     ]
 
     /// (x, y) pairs; for `atan2` x is the y coordinate (the first operand).
-    static let binary: [BinaryCase] = [
+    public static let binary: [BinaryCase] = [
         BinaryCase(operation: .add, points: [(1.5, -2.5), (-0.75, 0.5), (3, 4), (0, 2)]),
         BinaryCase(operation: .subtract, points: [(1.5, -2.5), (-0.75, 0.5), (3, 4), (0, 2)]),
         BinaryCase(operation: .multiply, points: [(1.5, -2.5), (-0.75, 0.5), (3, 4), (0, 2)]),
@@ -93,7 +95,7 @@ enum RuleCases {
 }
 
 /// |a - b| ≤ relative·max(|a|, |b|) + absolute, and neither is NaN.
-func isClose<T: BinaryFloatingPoint>(_ a: T, _ b: T, relative: T, absolute: T = 0) -> Bool {
+public func isClose<T: BinaryFloatingPoint>(_ a: T, _ b: T, relative: T, absolute: T = 0) -> Bool {
     guard !a.isNaN, !b.isNaN else { return false }
     if a == b { return true }  // equal infinities too
     return (a - b).magnitude <= relative * Swift.max(a.magnitude, b.magnitude) + absolute
