@@ -72,3 +72,21 @@ func shopping<T: DifferentiableScalar>(_ v: [T]) -> T { (v[0] * v[1] + v[2] * v[
         #expect(orders.suffix(3).allSatisfy { abs($0 - 1) < 0.2 }, "\(orders)")
     }
 }
+
+#if canImport(_Differentiation)
+import _Differentiation
+
+@differentiable(reverse)
+func swiftADSeed(_ v: [Double]) -> Double { 2 * v[0] + 3 * v[0] * v[1] + v[1] * v[1] * v[1] }
+
+@Suite struct SwiftDifferentiationCheckTests {
+    /// A gradient from Swift's own _Differentiation goes through the same check.
+    @Test func swiftDifferentiationGradientPassesTheCheck() throws {
+        let x = [1.0, 2.0]
+        let g = _Differentiation.gradient(at: x, of: swiftADSeed).base
+        #expect(g == [8, 15])
+        let check = try checkGradient(of: seedFunction, gradient: g, at: x)
+        #expect(check.passed, "\(check)")
+    }
+}
+#endif
