@@ -8,6 +8,7 @@
 //                   gradient checks
 //   NablaForward    forward mode: nestable dual numbers
 //   NablaReverse    reverse mode: the tape, gradients, Hessians (forward over reverse)
+//   NablaTensor     n-dimensional tensors: broadcasting, elementwise ops from the rule table
 //   NablaSymbolic   expressions: parser with precise errors, generic evaluation
 //   Nabla           umbrella module re-exporting the layers
 //   NablaCommandLine + nabla   the command-line tool (thin)
@@ -50,12 +51,16 @@ let package = Package(
             dependencies: ["NablaRules", "NablaForward"]
         ),
         .target(
+            name: "NablaTensor",
+            dependencies: ["NablaRules", .product(name: "RealModule", package: "swift-numerics")]
+        ),
+        .target(
             name: "NablaSymbolic",
             dependencies: ["NablaRules", .product(name: "RealModule", package: "swift-numerics")]
         ),
         .target(
             name: "Nabla",
-            dependencies: ["NablaRules", "NablaNumerical", "NablaForward", "NablaReverse", "NablaSymbolic"]
+            dependencies: ["NablaRules", "NablaNumerical", "NablaForward", "NablaReverse", "NablaSymbolic", "NablaTensor"]
         ),
         .target(
             name: "NablaCommandLine",
@@ -86,6 +91,10 @@ let package = Package(
         .testTarget(
             name: "NablaAutomaticTests",
             dependencies: ["NablaForward", "NablaReverse", "NablaNumerical", "NablaSymbolic", "NablaTestSupport"]
+        ),
+        .testTarget(
+            name: "NablaTensorTests",
+            dependencies: ["NablaTensor", "NablaNumerical"]
         ),
         .testTarget(
             name: "NablaSymbolicTests",

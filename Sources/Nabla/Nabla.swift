@@ -4,4 +4,5 @@
 @_exported import NablaReverse
 @_exported import NablaRules
 @_exported import NablaSymbolic
+@_exported import NablaTensor
 @_exported import RealModule

@@ -1,0 +1,160 @@
+import NablaRules
+import RealModule
+
+// MARK: - Unary operations from the rule table
+
+extension Tensor {
+    /// `f` applied to every element; the shape is kept.
+    @inlinable
+    public func mapScalars(_ f: (Scalar) -> Scalar) -> Tensor {
+        Tensor(shape: shape) { out in
+            let o = out.baseAddress!, x = storage.base
+            for i in 0..<out.count { o[i] = f(x[i]) }
+        }
+    }
+
+    /// The rule table's function `operation` applied to every element:
+    /// `t.map(.exp)`, `t.map(.power(3))`. Values follow the scalar rule
+    /// exactly, edge cases included (`log` of a negative element is NaN,
+    /// `relu` of NaN is NaN).
+    ///
+    /// A few cheap operations get their own loop, which vectorises (with
+    /// results identical to the scalar rule's); the others call the scalar
+    /// function per element.
+    @inlinable
+    public func map(_ operation: UnaryOperation) -> Tensor {
+        switch operation {
+        case .negate: return mapScalars { -$0 }
+        case .abs: return mapScalars { $0.magnitude }
+        case .relu: return mapScalars { Scalar.relu($0) }
+        default: return mapScalars { operation.value($0) }
+        }
+    }
+
+    /// The derivative f′ of the rule table's function `operation`, evaluated
+    /// at every element: the table's ``UnaryOperation/derivative(at:value:)``
+    /// with the value computed first. Conventions at kinks are the table's
+    /// (relu′(0) = 0, abs′(0) = 0, sqrt′(0) = +∞).
+    @inlinable
+    public func derivative(of operation: UnaryOperation) -> Tensor {
+        mapScalars { x in operation.derivative(at: x, value: operation.value(x)) }
+    }
+
+    /// f(x) and f′(x) for every element, from one evaluation of f: what
+    /// reverse mode needs for an elementwise op.
+    @inlinable
+    public func valueAndDerivative(of operation: UnaryOperation) -> (value: Tensor, derivative: Tensor) {
+        let value = map(operation)
+        let derivative = Tensor(shape: shape) { out in
+            let o = out.baseAddress!, x = storage.base, y = value.storage.base
+            for i in 0..<out.count { o[i] = operation.derivative(at: x[i], value: y[i]) }
+        }
+        return (value, derivative)
+    }
+}
+
+// MARK: - Binary operations with broadcasting
+
+extension Tensor {
+    /// The rule table's two-argument function applied elementwise to this
+    /// tensor and `other`, broadcast against each other by NumPy's rules.
+    ///
+    /// - Throws: ``ShapeError`` naming the operation and both shapes if they
+    ///   do not broadcast.
+    @inlinable
+    public func applying(_ operation: BinaryOperation, _ other: Tensor) throws -> Tensor {
+        let name = operation.name
+        switch operation {
+        case .add: return try Self.zip(self, other, operation: name, +)
+        case .subtract: return try Self.zip(self, other, operation: name, -)
+        case .multiply: return try Self.zip(self, other, operation: name, *)
+        case .divide: return try Self.zip(self, other, operation: name, /)
+        default: return try Self.zip(self, other, operation: name) { operation.value($0, $1) }
+        }
+    }
+
+    /// The partial derivatives (∂f/∂x, ∂f/∂y) of the rule table's function
+    /// at every pair of broadcast elements, both of the broadcast shape
+    /// (reverse mode sums them back over broadcast axes).
+    ///
+    /// - Throws: ``ShapeError`` if the shapes do not broadcast.
+    @inlinable
+    public func partials(of operation: BinaryOperation, _ other: Tensor) throws -> (Tensor, Tensor) {
+        let z = try applying(operation, other)
+        let x = try broadcast(to: z.shape), y = try other.broadcast(to: z.shape)
+        let px = x.storage.base, py = y.storage.base, pz = z.storage.base
+        var dy = z
+        let dx = Tensor(shape: z.shape) { ox in
+            dy = Tensor(shape: z.shape) { oy in
+                withExtendedLifetime((x, y, z)) {
+                    for i in 0..<z.count {
+                        (ox[i], oy[i]) = operation.partials(at: px[i], py[i], value: pz[i])
+                    }
+                }
+            }
+        }
+        return (dx, dy)
+    }
+
+    /// Elementwise sum with broadcasting. - Throws: ``ShapeError``.
+    @inlinable public func adding(_ other: Tensor) throws -> Tensor { try applying(.add, other) }
+    /// Elementwise difference with broadcasting. - Throws: ``ShapeError``.
+    @inlinable public func subtracting(_ other: Tensor) throws -> Tensor { try applying(.subtract, other) }
+    /// Elementwise product with broadcasting. - Throws: ``ShapeError``.
+    @inlinable public func multiplying(_ other: Tensor) throws -> Tensor { try applying(.multiply, other) }
+    /// Elementwise quotient with broadcasting. - Throws: ``ShapeError``.
+    @inlinable public func dividing(_ other: Tensor) throws -> Tensor { try applying(.divide, other) }
+    /// Elementwise xʸ for real y (NaN where x < 0, as for scalars).
+    /// - Throws: ``ShapeError``.
+    @inlinable public func raised(to exponent: Tensor) throws -> Tensor { try applying(.power, exponent) }
+
+    /// This tensor times a scalar.
+    @inlinable public func scaled(by factor: Scalar) -> Tensor { mapScalars { $0 * factor } }
+}
+
+// MARK: - Comparisons and selection
+
+extension Tensor {
+    /// 1 where this tensor's element is greater than `other`'s, else 0
+    /// (NaN compares false), with broadcasting. - Throws: ``ShapeError``.
+    @inlinable
+    public func greater(than other: Tensor) throws -> Tensor {
+        try Self.zip(self, other, operation: "greater") { $0 > $1 ? 1 : 0 }
+    }
+
+    /// 1 where this tensor's element is less than `other`'s, else 0 (NaN
+    /// compares false), with broadcasting. - Throws: ``ShapeError``.
+    @inlinable
+    public func less(than other: Tensor) throws -> Tensor {
+        try Self.zip(self, other, operation: "less") { $0 < $1 ? 1 : 0 }
+    }
+
+    /// 1 where the elements are equal, else 0 (NaN equals nothing; 0 equals
+    /// -0), with broadcasting. - Throws: ``ShapeError``.
+    @inlinable
+    public func equal(to other: Tensor) throws -> Tensor {
+        try Self.zip(self, other, operation: "equal") { $0 == $1 ? 1 : 0 }
+    }
+
+    /// `a`'s element where `condition` is non-zero, else `b`'s; the three
+    /// shapes broadcast together (NumPy's `where`). A NaN condition counts
+    /// as non-zero.
+    ///
+    /// - Throws: ``ShapeError`` if the shapes do not broadcast.
+    @inlinable
+    public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) throws -> Tensor {
+        let shape = try broadcastShape(
+            try broadcastShape(condition.shape, a.shape, operation: "where"), b.shape, operation: "where")
+        let c = try condition.broadcast(to: shape), x = try a.broadcast(to: shape), y = try b.broadcast(to: shape)
+        return Tensor(shape: shape) { out in
+            let pc = c.storage.base, px = x.storage.base, py = y.storage.base
+            withExtendedLifetime((c, x, y)) {
+                for i in 0..<out.count { out[i] = pc[i] != 0 ? px[i] : py[i] }
+            }
+        }
+    }
+
+    /// Whether every element is finite (true for an empty tensor).
+    @inlinable
+    public var isFinite: Bool { storage.buffer.allSatisfy { $0.isFinite } }
+}

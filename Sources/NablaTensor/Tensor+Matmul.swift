@@ -1,0 +1,70 @@
+import NablaRules
+
+extension Tensor {
+    /// The matrix product of this tensor and `other`.
+    ///
+    /// - `[m, k] × [k, n] → [m, n]`;
+    /// - batched: `[B, m, k] × [B, k, n] → [B, m, n]`, where a batch of 1
+    ///   on either side, or a rank-2 operand, is shared by every matrix of
+    ///   the other's batch.
+    ///
+    /// Computed with an i-k-j loop over contiguous rows (each output row
+    /// accumulates scaled rows of `other`), with no special case for zeros,
+    /// so NaN and infinity propagate as in the naive product. An inner
+    /// dimension of 0 gives zeros.
+    ///
+    /// - Throws: ``ShapeError`` naming both shapes if a rank is not 2 or 3,
+    ///   the inner dimensions differ, or the batch sizes differ (and neither
+    ///   is 1), e.g. `matmul: shapes [2, 3] and [4, 5] do not match: inner
+    ///   dimensions 3 and 4 differ`.
+    @inlinable
+    public func matmul(_ other: Tensor) throws -> Tensor {
+        let a = shape, b = other.shape
+        guard (2...3).contains(a.count) && (2...3).contains(b.count) else {
+            throw ShapeError.mismatch("matmul", a, b, "matmul needs ranks 2 or 3, got ranks \(a.count) and \(b.count)")
+        }
+        let m = a[a.count - 2], k = a[a.count - 1], k2 = b[b.count - 2], n = b[b.count - 1]
+        guard k == k2 else {
+            throw ShapeError.mismatch("matmul", a, b, "inner dimensions \(k) and \(k2) differ")
+        }
+        let batchA = a.count == 3 ? a[0] : 1, batchB = b.count == 3 ? b[0] : 1
+        guard batchA == batchB || batchA == 1 || batchB == 1 else {
+            throw ShapeError.mismatch("matmul", a, b, "batch dimensions \(batchA) and \(batchB) differ")
+        }
+        let batch = Swift.max(batchA, batchB)
+        let resultShape = a.count == 3 || b.count == 3 ? [batch, m, n] : [m, n]
+        return Tensor(shape: resultShape) { out in
+            out.initialize(repeating: 0)
+            for i in 0..<batch {
+                Self.multiplyAccumulate(
+                    storage.base + (batchA == 1 ? 0 : i * m * k),
+                    other.storage.base + (batchB == 1 ? 0 : i * k * n),
+                    into: out.baseAddress! + i * m * n, m: m, k: k, n: n)
+            }
+        }
+    }
+
+    /// c += a·b for row-major a (m×k), b (k×n), c (m×n). The innermost loop
+    /// runs along contiguous rows of b and c and vectorises.
+    @inlinable
+    static func multiplyAccumulate(
+        _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, into c: UnsafeMutablePointer<Scalar>,
+        m: Int, k: Int, n: Int
+    ) {
+        for i in 0..<m {
+            let row = c + i * n
+            for p in 0..<k {
+                let x = a[i * k + p], bRow = b + p * n
+                for j in 0..<n { row[j] += x * bRow[j] }
+            }
+        }
+    }
+}
+
+/// The matrix product `a × b`; see ``Tensor/matmul(_:)``.
+///
+/// - Throws: ``ShapeError`` if the shapes do not fit.
+@inlinable
+public func matmul<Scalar>(_ a: Tensor<Scalar>, _ b: Tensor<Scalar>) throws -> Tensor<Scalar> {
+    try a.matmul(b)
+}
