@@ -13,7 +13,7 @@
 //   Nabla           umbrella module re-exporting the layers
 //   NablaCommandLine + nabla   the command-line tool (thin)
 //
-// No target uses unsafeFlags: speed comes from `-c release` builds and
+// No target passes unsafe compiler flags: speed comes from `-c release` builds and
 // cross-module specialisation of @inlinable code.
 
 import PackageDescription
