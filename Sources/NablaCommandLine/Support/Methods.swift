@@ -213,7 +213,10 @@ func parseFormula(_ expression: String) throws -> Formula {
     do {
         return try Formula(parsing: expression)
     } catch let error as FormulaParseError {
-        throw CommandFailure("cannot parse the formula: \(error.summary)\n  \(error.input)\n  \(String(repeating: " ", count: error.column - 1))^")
+        // One line, with a caret (‸) inserted where the problem is.
+        var marked = Array(error.input)
+        marked.insert("‸", at: Swift.min(Swift.max(error.column - 1, 0), marked.count))
+        throw CommandFailure("cannot parse the formula: \(error.summary): \(String(marked))")
     }
 }
 
