@@ -16,12 +16,13 @@ struct BenchCommand: ParsableCommand {
             gradient (tape), forward mode (100 sweeps, and one), a hand-written gradient, Swift's \
             _Differentiation, and a Hessian-vector product (forward over reverse), as ratios to f.
               overhead  a chain of 1,000 additions, plain and recorded: the cost of recording per operation.
-            Sections of the peers' protocol that Nabla does not implement yet (gemm, train, numgrad) \
+              gemm      C = A·B for n = 64, 256, 1024 in Float and Double, one thread (Tensor.matmul).
+            Sections of the peers' protocol that Nabla does not implement yet (train, numgrad) \
             are reported as INFO lines and skipped. Build with -c release:
               swift run -c release nabla bench --section numdiff,scalar,overhead
             """)
 
-    @Option(help: "Comma-separated sections to run: numdiff, scalar, overhead.")
+    @Option(help: "Comma-separated sections to run: numdiff, scalar, overhead, gemm.")
     var section: String = "numdiff"
 
     @Option(help: "Threads (accepted for the peers' protocol; numdiff is single-threaded).")
@@ -42,6 +43,8 @@ struct BenchCommand: ParsableCommand {
                 print(ScalarBenchmark(reps: reps).report())
             case "overhead":
                 print(OverheadBenchmark(reps: reps).report())
+            case "gemm":
+                print(GemmBenchmark(reps: reps).report())
             default:
                 print("INFO section=\(name) skipped=not-implemented")
             }
