@@ -50,9 +50,12 @@ let package = Package(
             name: "NablaReverse",
             dependencies: ["NablaRules", "NablaForward"]
         ),
+        // C kernels (matmul) with per-function target attributes, chosen at
+        // run time; no unsafe flags.
+        .target(name: "CNablaKernels"),
         .target(
             name: "NablaTensor",
-            dependencies: ["NablaRules", .product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["NablaRules", "CNablaKernels", .product(name: "RealModule", package: "swift-numerics")]
         ),
         .target(
             name: "NablaSymbolic",

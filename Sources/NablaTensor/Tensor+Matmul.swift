@@ -1,3 +1,4 @@
+import CNablaKernels
 import NablaRules
 
 extension Tensor {
@@ -8,10 +9,13 @@ extension Tensor {
     ///   on either side, or a rank-2 operand, is shared by every matrix of
     ///   the other's batch.
     ///
-    /// Computed with an i-k-j loop over contiguous rows (each output row
-    /// accumulates scaled rows of `other`), with no special case for zeros,
-    /// so NaN and infinity propagate as in the naive product. An inner
-    /// dimension of 0 gives zeros.
+    /// Float and Double go through the blocked, packed GEMM of the C target
+    /// `CNablaKernels` (AVX-512, AVX2+FMA or a portable kernel, chosen at run
+    /// time; see `nabla_gemm_kernel_name()`), one call per matrix of the
+    /// batch. Other scalar types, and sizes beyond `Int32`, use an i-k-j loop
+    /// over contiguous rows. Neither has a special case for zeros, so NaN and
+    /// infinity propagate as in the naive product. An inner dimension of 0
+    /// gives zeros.
     ///
     /// - Throws: ``ShapeError`` naming both shapes if a rank is not 2 or 3,
     ///   the inner dimensions differ, or the batch sizes differ (and neither
@@ -34,6 +38,13 @@ extension Tensor {
         let batch = Swift.max(batchA, batchB)
         let resultShape = a.count == 3 || b.count == 3 ? [batch, m, n] : [m, n]
         return Tensor(shape: resultShape) { out in
+            if Self.gemm(
+                storage.base, other.storage.base, into: out.baseAddress!,
+                batch: batch, strideA: batchA == 1 ? 0 : m * k, strideB: batchB == 1 ? 0 : k * n,
+                m: m, k: k, n: n)
+            {
+                return
+            }
             out.initialize(repeating: 0)
             for i in 0..<batch {
                 Self.multiplyAccumulate(
@@ -42,6 +53,41 @@ extension Tensor {
                     into: out.baseAddress! + i * m * n, m: m, k: k, n: n)
             }
         }
+    }
+
+    /// c = a·b for each of `batch` row-major products through the C kernels,
+    /// when `Scalar` is Float or Double and the sizes fit in `Int32`; the i-th
+    /// a starts at `a + i * strideA`, the i-th b at `b + i * strideB`, the
+    /// i-th c at `c + i * m * n`. Returns false (writing nothing) otherwise.
+    @inlinable
+    static func gemm(
+        _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, into c: UnsafeMutablePointer<Scalar>,
+        batch: Int, strideA: Int, strideB: Int, m: Int, k: Int, n: Int
+    ) -> Bool {
+        let limit = Int(Int32.max)
+        guard m <= limit, k <= limit, n <= limit else { return false }
+        let m32 = Int32(m), k32 = Int32(k), n32 = Int32(n)
+        if Scalar.self == Float.self {
+            let a = UnsafeRawPointer(a).assumingMemoryBound(to: Float.self)
+            let b = UnsafeRawPointer(b).assumingMemoryBound(to: Float.self)
+            let c = UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self)
+            for i in 0..<batch {
+                nabla_sgemm(m32, n32, k32, a + i * strideA, Swift.max(k32, 1), b + i * strideB, Swift.max(n32, 1),
+                            c + i * m * n, Swift.max(n32, 1))
+            }
+            return true
+        }
+        if Scalar.self == Double.self {
+            let a = UnsafeRawPointer(a).assumingMemoryBound(to: Double.self)
+            let b = UnsafeRawPointer(b).assumingMemoryBound(to: Double.self)
+            let c = UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self)
+            for i in 0..<batch {
+                nabla_dgemm(m32, n32, k32, a + i * strideA, Swift.max(k32, 1), b + i * strideB, Swift.max(n32, 1),
+                            c + i * m * n, Swift.max(n32, 1))
+            }
+            return true
+        }
+        return false
     }
 
     /// c += a·b for row-major a (m×k), b (k×n), c (m×n). The innermost loop

@@ -1,0 +1,53 @@
+#ifndef CNABLAKERNELS_H
+#define CNABLAKERNELS_H
+
+// Single-threaded GEMM for row-major matrices with run-time CPU dispatch
+// (see kernels.c): AVX-512F+FMA, AVX2+FMA, or a portable baseline.
+//
+//   C = A·B               (nabla_sgemm, nabla_dgemm)
+//   C = alpha·A·B + beta·C (nabla_sgemm_ex, nabla_dgemm_ex)
+//
+// A is m×k with row stride lda (lda >= k), B is k×n with row stride ldb
+// (ldb >= n), C is m×n with row stride ldc (ldc >= n); strides count
+// elements. With beta == 0, C is not read (NaN in C does not propagate).
+// k == 0 gives C = beta·C. Negative sizes are treated as 0. NaN and infinity
+// in A and B propagate as in the naive product (no zero skipping).
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+void nabla_sgemm(int m, int n, int k,
+                 const float *a, int lda,
+                 const float *b, int ldb,
+                 float *c, int ldc);
+
+void nabla_dgemm(int m, int n, int k,
+                 const double *a, int lda,
+                 const double *b, int ldb,
+                 double *c, int ldc);
+
+void nabla_sgemm_ex(int m, int n, int k, float alpha,
+                    const float *a, int lda,
+                    const float *b, int ldb,
+                    float beta, float *c, int ldc);
+
+void nabla_dgemm_ex(int m, int n, int k, double alpha,
+                    const double *a, int lda,
+                    const double *b, int ldb,
+                    double beta, double *c, int ldc);
+
+/// The kernel the dispatcher chose: "avx512", "avx2" or "baseline".
+const char *nabla_gemm_kernel_name(void);
+
+/// Forces a kernel for testing: 0 = automatic, 1 = baseline, 2 = avx2,
+/// 3 = avx512. A kernel the CPU lacks falls back to the best available.
+/// Returns the name of the kernel now selected. Not meant to be raced with
+/// running GEMMs (the selection is one word, read once per call).
+const char *nabla_gemm_force_kernel(int which);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
