@@ -17,12 +17,14 @@ struct BenchCommand: ParsableCommand {
             _Differentiation, and a Hessian-vector product (forward over reverse), as ratios to f.
               overhead  a chain of 1,000 additions, plain and recorded: the cost of recording per operation.
               gemm      C = A·B for n = 64, 256, 1024 in Float and Double, one thread (Tensor.matmul).
-            Sections of the peers' protocol that Nabla does not implement yet (train, numgrad) \
+              train     one TwoLayerNet 784-50-10 training step (batch 100, sigmoid, softmax cross-entropy, SGD) \
+            through tensor autograd, Float and Double.
+            Sections of the peers' protocol that Nabla does not implement yet (numgrad) \
             are reported as INFO lines and skipped. Build with -c release:
               swift run -c release nabla bench --section numdiff,scalar,overhead
             """)
 
-    @Option(help: "Comma-separated sections to run: numdiff, scalar, overhead, gemm.")
+    @Option(help: "Comma-separated sections to run: numdiff, scalar, overhead, gemm, train.")
     var section: String = "numdiff"
 
     @Option(help: "Threads (accepted for the peers' protocol; numdiff is single-threaded).")
@@ -45,6 +47,8 @@ struct BenchCommand: ParsableCommand {
                 print(OverheadBenchmark(reps: reps).report())
             case "gemm":
                 print(GemmBenchmark(reps: reps).report())
+            case "train":
+                print(TrainBenchmark(reps: reps).report())
             default:
                 print("INFO section=\(name) skipped=not-implemented")
             }

@@ -1,0 +1,55 @@
+import Foundation
+import Nabla
+
+/// The `train` workload of `../shared/bench/README.md`: one training step of
+/// the textbook's TwoLayerNet 784-50-10 (affine, sigmoid, affine, softmax
+/// cross-entropy) on a batch of 100 uniform inputs with one-hot labels,
+/// W ~ 0.01·N(0, 1), b = 0: forward, backward through tensor autograd
+/// (`Variable`), SGD update with learning rate 0.1.
+struct TrainBenchmark {
+    let reps: Int
+
+    struct Network<T: TensorScalar> {
+        let x: Variable<T>
+        let labels: [Int]
+        let parameters: [Variable<T>]
+
+        init() {
+            x = Variable(Tensor<T>.randomUniform(shape: [100, 784], seed: 1))
+            labels = (0..<100).map { $0 % 10 }
+            parameters = [
+                Variable(Tensor<T>.randomNormal(shape: [784, 50], seed: 2).scaled(by: 0.01), requiresGrad: true),
+                Variable(Tensor<T>.zeros(shape: [50]), requiresGrad: true),
+                Variable(Tensor<T>.randomNormal(shape: [50, 10], seed: 3).scaled(by: 0.01), requiresGrad: true),
+                Variable(Tensor<T>.zeros(shape: [10]), requiresGrad: true),
+            ]
+        }
+
+        /// One step; returns the loss before the update.
+        @inline(never)
+        func step() throws -> T {
+            let (w1, b1, w2, b2) = (parameters[0], parameters[1], parameters[2], parameters[3])
+            let z1 = (try x.matmul(w1) + b1).applying(.sigmoid)
+            let logits = try z1.matmul(w2) + b2
+            let loss = try Variable.crossEntropy(logits: logits, labels: labels)
+            try loss.backward()
+            for p in parameters {
+                if let g = p.grad { p.value = try p.value.subtracting(g.scaled(by: 0.1)) }
+                p.zeroGrad()
+            }
+            return loss.value.scalars[0]
+        }
+    }
+
+    func row<T: TensorScalar>(_: T.Type, dtype: String) -> String {
+        let network = Network<T>()
+        let loss0 = (try? network.step()) ?? .nan
+        let seconds = measure(reps: reps) { consume(try? network.step()) }
+        return "RESULT section=train variant=tensor-autograd dtype=\(dtype) threads=1 "
+            + "step_ms=\(String(format: "%.4f", seconds * 1e3)) loss0=\(String(format: "%.4f", Double(loss0)))"
+    }
+
+    func report() -> String {
+        [row(Float.self, dtype: "f32"), row(Double.self, dtype: "f64")].joined(separator: "\n")
+    }
+}
