@@ -136,13 +136,8 @@ struct LineDerivative<T: FloatingScalar> {
     /// (the Richardson estimate of D(h)'s truncation error) plus rounding noise.
     static func plainEstimate(stencil: Stencil, step h: T, scale: T, relativeTolerance: T, absoluteTolerance: T,
                               _ g: (T) throws -> [T]) throws -> AdaptiveLineDerivative<T>.Result {
-        var cache: [T: [T]] = [:]
-        func sample(_ t: T) throws -> [T] {
-            if let v = cache[t] { return v }
-            let v = try g(t)
-            cache[t] = v
-            return v
-        }
+        var cache = SampleCache<T>()
+        func sample(_ t: T) throws -> [T] { try cache.value(at: t, g) }
         let m = stencil.derivativeOrder
         func apply(_ step: T) throws -> (values: [T], noise: [T], scale: [T]) {
             var sums: [T] = []

@@ -52,6 +52,21 @@ struct RichardsonExtrapolation<T: FloatingScalar> {
     }
 }
 
+/// The samples g(t) taken so far along a line, so that each point is
+/// evaluated once and `count` is the number of function evaluations.
+struct SampleCache<T: FloatingScalar> {
+    private var values: [T: [T]] = [:]
+
+    var count: Int { values.count }
+
+    mutating func value(at t: T, _ g: (T) throws -> [T]) rethrows -> [T] {
+        if let v = values[t] { return v }
+        let v = try g(t)
+        values[t] = v
+        return v
+    }
+}
+
 /// Tuning of the adaptive method (measured on 125 smooth cases and the hard
 /// cases of the test suite; see docs/NUMERICAL.md).
 enum AdaptiveTuning {
@@ -134,13 +149,8 @@ struct AdaptiveLineDerivative<T: FloatingScalar> {
     ///   - g: the function along the line, g(t) = F(x + t·direction).
     func run(scale: T, initialStep: T? = nil, stepVanishes: (T) -> Bool,
              _ g: (T) throws -> [T]) rethrows -> Result {
-        var cache: [T: [T]] = [:]
-        func sample(_ t: T) throws -> [T] {
-            if let v = cache[t] { return v }
-            let v = try g(t)
-            cache[t] = v
-            return v
-        }
+        var cache = SampleCache<T>()
+        func sample(_ t: T) throws -> [T] { try cache.value(at: t, g) }
         let f0 = try sample(0)
         let n = f0.count
         var components = [Component](repeating: Component(), count: n)
