@@ -10,6 +10,11 @@
 //   NablaReverse    reverse mode: the tape, gradients, Hessians (forward over reverse)
 //   NablaTensor     n-dimensional tensors: broadcasting, elementwise ops from the rule table
 //   NablaSymbolic   expressions: parser with precise errors, generic evaluation
+//   NablaData       datasets (built-in digits, MNIST IDX, CSV) and the
+//                   safetensors file format, atomic writes
+//   NablaNetwork    layers, initialisers, optimisers, training loop,
+//                   gradient check, checkpoints
+//   NablaPlot       SVG charts and self-contained HTML reports (no dependencies)
 //   Nabla           umbrella module re-exporting the layers
 //   NablaCommandLine + nabla   the command-line tool (thin)
 //
@@ -61,9 +66,25 @@ let package = Package(
             name: "NablaSymbolic",
             dependencies: ["NablaRules", .product(name: "RealModule", package: "swift-numerics")]
         ),
+        // zlib from the system (every Linux machine with Swift has it), for
+        // gzip-compressed MNIST files.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(
+            name: "NablaData",
+            dependencies: ["NablaTensor", "CZlib"],
+            resources: [.copy("Resources/digits.csv.gz")]
+        ),
+        .target(
+            name: "NablaNetwork",
+            dependencies: ["NablaTensor", "NablaData", "CNablaKernels"]
+        ),
+        .target(name: "NablaPlot"),
         .target(
             name: "Nabla",
-            dependencies: ["NablaRules", "NablaNumerical", "NablaForward", "NablaReverse", "NablaSymbolic", "NablaTensor"]
+            dependencies: [
+                "NablaRules", "NablaNumerical", "NablaForward", "NablaReverse", "NablaSymbolic", "NablaTensor",
+                "NablaData", "NablaNetwork", "NablaPlot",
+            ]
         ),
         .target(
             name: "NablaCommandLine",
@@ -105,6 +126,18 @@ let package = Package(
                 "NablaSymbolic", "NablaNumerical",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
+        ),
+        .testTarget(
+            name: "NablaDataTests",
+            dependencies: ["NablaData", "NablaTensor"]
+        ),
+        .testTarget(
+            name: "NablaNetworkTests",
+            dependencies: ["NablaNetwork", "NablaData", "NablaTensor", "NablaNumerical"]
+        ),
+        .testTarget(
+            name: "NablaPlotTests",
+            dependencies: ["NablaPlot"]
         ),
         .testTarget(
             name: "NablaCommandLineTests",

@@ -1,0 +1,2 @@
+// Datasets and file formats: see the files in this folder.
+import NablaTensor

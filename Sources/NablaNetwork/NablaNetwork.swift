@@ -1,0 +1,2 @@
+// Neural networks trained by backpropagation.
+import NablaTensor

@@ -1,0 +1,1 @@
+// SVG charts and HTML reports, with no dependencies.
