@@ -76,7 +76,7 @@ let package = Package(
         ),
         .target(
             name: "NablaNetwork",
-            dependencies: ["NablaTensor", "NablaData", "CNablaKernels"]
+            dependencies: ["NablaRules", "NablaTensor", "CNablaKernels"]
         ),
         .target(name: "NablaPlot"),
         .target(
@@ -133,7 +133,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NablaNetworkTests",
-            dependencies: ["NablaNetwork", "NablaData", "NablaTensor", "NablaNumerical"]
+            dependencies: ["NablaNetwork", "NablaTensor", "NablaNumerical"]
         ),
         .testTarget(
             name: "NablaPlotTests",

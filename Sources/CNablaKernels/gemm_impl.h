@@ -70,6 +70,35 @@ GATTR static void G_FN(pack_b)(int kc, int nc, const GT *b, size_t ldb, GT *rest
     }
 }
 
+// Transposed sources: A stored k×m (element (i, p) at a[p·lda + i]), B
+// stored n×k (element (p, j) at b[j·ldb + p]); same panel layouts as above.
+GATTR static void G_FN(pack_at)(int mc, int kc, const GT *a, size_t lda, GT *restrict pa) {
+    for (int i0 = 0; i0 < mc; i0 += G_MR) {
+        int mr = mc - i0 < G_MR ? mc - i0 : G_MR;
+        for (int p = 0; p < kc; p++) {
+            const GT *src = a + (size_t)p * lda + i0;
+            GT *dst = pa + (size_t)p * G_MR;
+            int r = 0;
+            for (; r < mr; r++) dst[r] = src[r];
+            for (; r < G_MR; r++) dst[r] = 0;
+        }
+        pa += (size_t)G_MR * kc;
+    }
+}
+
+GATTR static void G_FN(pack_bt)(int kc, int nc, const GT *b, size_t ldb, GT *restrict pb) {
+    for (int j0 = 0; j0 < nc; j0 += G_NR) {
+        int nr = nc - j0 < G_NR ? nc - j0 : G_NR;
+        for (int j = 0; j < nr; j++) {
+            const GT *src = b + (size_t)(j0 + j) * ldb;
+            for (int p = 0; p < kc; p++) pb[(size_t)p * G_NR + j] = src[p];
+        }
+        for (int j = nr; j < G_NR; j++)
+            for (int p = 0; p < kc; p++) pb[(size_t)p * G_NR + j] = 0;
+        pb += (size_t)G_NR * kc;
+    }
+}
+
 // C[0..<mr, 0..<nr] = alpha·(Apanel·Bpanel) + beta·C (C not read when beta == 0).
 GATTR static inline __attribute__((always_inline)) void G_FN(micro)(
     int kc, const GT *restrict pa, const GT *restrict pb, GT *c, size_t ldc,
@@ -130,7 +159,7 @@ GATTR static inline __attribute__((always_inline)) void G_FN(micro)(
 
 // Returns 0 on success, -1 if the pack buffers could not be allocated
 // (C untouched).
-GATTR static int G_FN(gemm)(int m, int n, int k, GT alpha,
+GATTR static int G_FN(gemm)(int transa, int transb, int m, int n, int k, GT alpha,
                             const GT *a, size_t lda, const GT *b, size_t ldb,
                             GT beta, GT *c, size_t ldc)
 {
@@ -151,10 +180,12 @@ GATTR static int G_FN(gemm)(int m, int n, int k, GT alpha,
         for (int pc = 0; pc < k; pc += G_KC) {
             int kc = k - pc < G_KC ? k - pc : G_KC;
             GT betaEff = pc == 0 ? beta : (GT)1;
-            G_FN(pack_b)(kc, nc, b + (size_t)pc * ldb + jc, ldb, pb);
+            if (transb) G_FN(pack_bt)(kc, nc, b + (size_t)jc * ldb + pc, ldb, pb);
+            else G_FN(pack_b)(kc, nc, b + (size_t)pc * ldb + jc, ldb, pb);
             for (int ic = 0; ic < m; ic += G_MC) {
                 int mc = m - ic < G_MC ? m - ic : G_MC;
-                G_FN(pack_a)(mc, kc, a + (size_t)ic * lda + pc, lda, pa);
+                if (transa) G_FN(pack_at)(mc, kc, a + (size_t)pc * lda + ic, lda, pa);
+                else G_FN(pack_a)(mc, kc, a + (size_t)ic * lda + pc, lda, pa);
                 for (int jr = 0; jr < nc; jr += G_NR) {
                     int nr = nc - jr < G_NR ? nc - jr : G_NR;
                     const GT *bp = pb + (size_t)jr * kc;

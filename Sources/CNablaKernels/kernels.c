@@ -186,15 +186,16 @@ const char *nabla_gemm_force_kernel(int which) {
 
 // Naive fallback used only when the pack buffers cannot be allocated.
 #define NAIVE(GTYPE, NAME)                                                        \
-    static void NAME(int m, int n, int k, GTYPE alpha, const GTYPE *a, size_t lda, \
-                     const GTYPE *b, size_t ldb, GTYPE beta, GTYPE *c, size_t ldc) { \
+    static void NAME(int ta, int tb, int m, int n, int k, GTYPE alpha,            \
+                     const GTYPE *a, size_t lda, const GTYPE *b, size_t ldb,      \
+                     GTYPE beta, GTYPE *c, size_t ldc) {                          \
         for (int i = 0; i < m; i++) {                                             \
             GTYPE *cr = c + (size_t)i * ldc;                                      \
             for (int j = 0; j < n; j++) cr[j] = beta == 0 ? 0 : beta * cr[j];     \
             for (int p = 0; p < k; p++) {                                         \
-                GTYPE x = alpha * a[(size_t)i * lda + p];                         \
-                const GTYPE *br = b + (size_t)p * ldb;                            \
-                for (int j = 0; j < n; j++) cr[j] += x * br[j];                   \
+                GTYPE x = alpha * (ta ? a[(size_t)p * lda + i] : a[(size_t)i * lda + p]); \
+                for (int j = 0; j < n; j++)                                       \
+                    cr[j] += x * (tb ? b[(size_t)j * ldb + p] : b[(size_t)p * ldb + j]); \
             }                                                                     \
         }                                                                         \
     }
@@ -211,34 +212,46 @@ NAIVE(double, naive_d)
 SCALE_ONLY(float, scale_s)
 SCALE_ONLY(double, scale_d)
 
-void nabla_sgemm_ex(int m, int n, int k, float alpha, const float *a, int lda,
-                    const float *b, int ldb, float beta, float *c, int ldc) {
+void nabla_sgemm_t(int transa, int transb, int m, int n, int k, float alpha,
+                   const float *a, int lda, const float *b, int ldb,
+                   float beta, float *c, int ldc) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0) { scale_s(m, n, beta, c, (size_t)ldc); return; }
     int rc;
     switch (currentKernel()) {
 #if defined(__x86_64__)
-    case K_AVX512: rc = gemm_s_avx512(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); break;
-    case K_AVX2: rc = gemm_s_avx2(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); break;
+    case K_AVX512: rc = gemm_s_avx512(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); break;
+    case K_AVX2: rc = gemm_s_avx2(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); break;
 #endif
-    default: rc = gemm_s_base(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); break;
+    default: rc = gemm_s_base(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); break;
     }
-    if (rc != 0) naive_s(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    if (rc != 0) naive_s(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
-void nabla_dgemm_ex(int m, int n, int k, double alpha, const double *a, int lda,
-                    const double *b, int ldb, double beta, double *c, int ldc) {
+void nabla_dgemm_t(int transa, int transb, int m, int n, int k, double alpha,
+                   const double *a, int lda, const double *b, int ldb,
+                   double beta, double *c, int ldc) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0) { scale_d(m, n, beta, c, (size_t)ldc); return; }
     int rc;
     switch (currentKernel()) {
 #if defined(__x86_64__)
-    case K_AVX512: rc = gemm_d_avx512(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); break;
-    case K_AVX2: rc = gemm_d_avx2(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); break;
+    case K_AVX512: rc = gemm_d_avx512(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); break;
+    case K_AVX2: rc = gemm_d_avx2(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); break;
 #endif
-    default: rc = gemm_d_base(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); break;
+    default: rc = gemm_d_base(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); break;
     }
-    if (rc != 0) naive_d(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    if (rc != 0) naive_d(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void nabla_sgemm_ex(int m, int n, int k, float alpha, const float *a, int lda,
+                    const float *b, int ldb, float beta, float *c, int ldc) {
+    nabla_sgemm_t(0, 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void nabla_dgemm_ex(int m, int n, int k, double alpha, const double *a, int lda,
+                    const double *b, int ldb, double beta, double *c, int ldc) {
+    nabla_dgemm_t(0, 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 void nabla_sgemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb,

@@ -37,6 +37,18 @@ void nabla_dgemm_ex(int m, int n, int k, double alpha,
                     const double *b, int ldb,
                     double beta, double *c, int ldc);
 
+// With transposed operands: C = alpha·op(A)·op(B) + beta·C, where op(A) is
+// m×k and op(B) is k×n. transa != 0: A is stored k×m (row stride lda >= m)
+// and op(A) = Aᵀ; transb != 0: B is stored n×k (row stride ldb >= k) and
+// op(B) = Bᵀ. The transposition happens while packing, at no extra pass.
+void nabla_sgemm_t(int transa, int transb, int m, int n, int k, float alpha,
+                   const float *a, int lda, const float *b, int ldb,
+                   float beta, float *c, int ldc);
+
+void nabla_dgemm_t(int transa, int transb, int m, int n, int k, double alpha,
+                   const double *a, int lda, const double *b, int ldb,
+                   double beta, double *c, int ldc);
+
 /// The kernel the dispatcher chose: "avx512", "avx2" or "baseline".
 const char *nabla_gemm_kernel_name(void);
 

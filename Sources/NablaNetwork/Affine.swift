@@ -1,0 +1,85 @@
+import NablaTensor
+
+/// The fully connected layer y = x·W + b (the book's `Affine`, PyTorch's
+/// `Linear`): x is [batch, inputSize], W is [inputSize, outputSize], b is
+/// [outputSize].
+///
+/// Backward: dW = xᵀ·dy, db = Σ_batch dy, dx = dy·Wᵀ. The products run on the
+/// GEMM kernels with the transposition folded into packing.
+public final class Affine<Scalar: TensorScalar>: Layer {
+    public var name: String {
+        didSet { weight.name = name + ".weight"; bias.name = name + ".bias" }
+    }
+    /// W, [inputSize, outputSize].
+    public let weight: Parameter<Scalar>
+    /// b, [outputSize].
+    public let bias: Parameter<Scalar>
+    public var parameters: [Parameter<Scalar>] { [weight, bias] }
+    public var inputSize: Int { weight.value.shape[0] }
+    public var outputSize: Int { weight.value.shape[1] }
+    /// The last forward input, kept for backward.
+    private var input: Tensor<Scalar>?
+
+    /// A layer with weights drawn by `initializer` with `seed` and zero biases.
+    public init(
+        inputSize: Int, outputSize: Int, initializer: Initializer = .he, seed: UInt64, name: String = "affine"
+    ) {
+        precondition(inputSize > 0 && outputSize > 0, "Affine: sizes must be positive, got \(inputSize)×\(outputSize)")
+        self.name = name
+        weight = Parameter(
+            name: name + ".weight",
+            value: initializer.weights(inputSize: inputSize, outputSize: outputSize, seed: seed))
+        bias = Parameter(name: name + ".bias", value: .zeros(shape: [outputSize]))
+    }
+
+    /// A layer with the given weight [inputSize, outputSize] and bias [outputSize].
+    public init(weight: Tensor<Scalar>, bias: Tensor<Scalar>, name: String = "affine") throws {
+        guard weight.rank == 2, bias.shape == [weight.shape.last ?? -1] else {
+            throw ShapeError(
+                operation: "Affine", shapes: [weight.shape, bias.shape],
+                reason: "weight \(weight.shape) must be [in, out] and bias \(bias.shape) must be [out]")
+        }
+        self.name = name
+        self.weight = Parameter(name: name + ".weight", value: weight)
+        self.bias = Parameter(name: name + ".bias", value: bias)
+    }
+
+    public func forward(_ input: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {
+        guard input.rank == 2, input.shape[1] == inputSize else {
+            throw NetworkError.inputShape(layer: name, expected: "[batch, \(inputSize)]", got: input.shape)
+        }
+        self.input = input
+        let batch = input.shape[0], n = outputSize, k = inputSize
+        return Tensor(unsafeUninitializedShape: [batch, n]) { out in
+            let c = out.baseAddress!
+            bias.value.withUnsafeBufferPointer { b in
+                for i in 0..<batch { (c + i * n).update(from: b.baseAddress!, count: n) }
+            }
+            input.withUnsafeBufferPointer { x in
+                weight.value.withUnsafeBufferPointer { w in
+                    Kernels.gemm(transposeA: false, transposeB: false, m: batch, n: n, k: k, alpha: 1,
+                                 x.baseAddress!, w.baseAddress!, beta: 1, c)
+                }
+            }
+        }
+    }
+
+    public func backward(_ outputGradient: Tensor<Scalar>) throws -> Tensor<Scalar> {
+        guard let input else { throw NetworkError.backwardBeforeForward(layer: name) }
+        let batch = input.shape[0], n = outputSize
+        guard outputGradient.shape == [batch, n] else {
+            throw NetworkError.gradientShape(layer: name, expected: [batch, n], got: outputGradient.shape)
+        }
+        weight.gradient = Kernels.product(input, outputGradient, transposeA: true)
+        bias.gradient = Tensor(unsafeUninitializedShape: [n]) { db in
+            db.initialize(repeating: 0)
+            outputGradient.withUnsafeBufferPointer { dy in
+                for i in 0..<batch {
+                    let row = dy.baseAddress! + i * n
+                    for j in 0..<n { db[j] += row[j] }
+                }
+            }
+        }
+        return Kernels.product(outputGradient, weight.value, transposeB: true)
+    }
+}

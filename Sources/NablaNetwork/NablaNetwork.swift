@@ -1,2 +1,0 @@
-// Neural networks trained by backpropagation.
-import NablaTensor
