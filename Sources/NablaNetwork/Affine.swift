@@ -44,13 +44,15 @@ public final class Affine<Scalar: TensorScalar>: Layer {
         self.bias = Parameter(name: name + ".bias", value: bias)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ input: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {
         guard input.rank == 2, input.shape[1] == inputSize else {
             throw NetworkError.inputShape(layer: name, expected: "[batch, \(inputSize)]", got: input.shape)
         }
         self.input = input
         let batch = input.shape[0], n = outputSize, k = inputSize
-        return Tensor(unsafeUninitializedShape: [batch, n]) { out in
+        return Tensor(shape: [batch, n]) { out in
             let c = out.baseAddress!
             bias.value.withUnsafeBufferPointer { b in
                 for i in 0..<batch { (c + i * n).update(from: b.baseAddress!, count: n) }
@@ -64,6 +66,8 @@ public final class Affine<Scalar: TensorScalar>: Layer {
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(_ outputGradient: Tensor<Scalar>) throws -> Tensor<Scalar> {
         guard let input else { throw NetworkError.backwardBeforeForward(layer: name) }
         let batch = input.shape[0], n = outputSize
@@ -71,7 +75,7 @@ public final class Affine<Scalar: TensorScalar>: Layer {
             throw NetworkError.gradientShape(layer: name, expected: [batch, n], got: outputGradient.shape)
         }
         weight.gradient = Kernels.product(input, outputGradient, transposeA: true)
-        bias.gradient = Tensor(unsafeUninitializedShape: [n]) { db in
+        bias.gradient = Tensor(shape: [n]) { db in
             db.initialize(repeating: 0)
             outputGradient.withUnsafeBufferPointer { dy in
                 for i in 0..<batch {

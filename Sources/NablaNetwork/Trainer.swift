@@ -171,6 +171,8 @@ public final class Trainer<Scalar: TensorScalar> {
     }
 
     /// Loss and accuracy on a dataset in inference mode, in chunks of 1,000 rows.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func evaluate(_ dataset: Dataset<Scalar>) throws -> (loss: Double, accuracy: Double) {
         guard dataset.count > 0 else { return (.nan, .nan) }
         var lossSum = 0.0, correct = 0
