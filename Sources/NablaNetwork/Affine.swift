@@ -66,9 +66,13 @@ public final class Affine<Scalar: TensorScalar>: Layer {
         }
     }
 
+    public func backward(_ outputGradient: Tensor<Scalar>) throws -> Tensor<Scalar> {
+        try backward(outputGradient, inputGradient: true)!
+    }
+
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func backward(_ outputGradient: Tensor<Scalar>) throws -> Tensor<Scalar> {
+    public func backward(_ outputGradient: Tensor<Scalar>, inputGradient: Bool) throws -> Tensor<Scalar>? {
         guard let input else { throw NetworkError.backwardBeforeForward(layer: name) }
         let batch = input.shape[0], n = outputSize
         guard outputGradient.shape == [batch, n] else {
@@ -84,6 +88,9 @@ public final class Affine<Scalar: TensorScalar>: Layer {
                 }
             }
         }
-        return Kernels.product(outputGradient, weight.value, transposeB: true)
+        // The input is not needed any more: letting it go keeps the caller's
+        // batch buffer uniquely referenced, so it can be refilled in place.
+        self.input = nil
+        return inputGradient ? Kernels.product(outputGradient, weight.value, transposeB: true) : nil
     }
 }

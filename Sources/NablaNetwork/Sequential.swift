@@ -55,7 +55,11 @@ public final class Sequential<Scalar: TensorScalar> {
     public func gradient(_ input: Tensor<Scalar>, labels: [Int]) throws -> Scalar {
         let value = try loss.forward(try predict(input, training: true), labels: labels)
         var g = try loss.backward()
-        for layer in layers.reversed() { g = try layer.backward(g) }
+        for (k, layer) in layers.enumerated().reversed() {
+            // The first layer's input gradient is never used.
+            guard let next = try layer.backward(g, inputGradient: k > 0) else { break }
+            g = next
+        }
         return value
     }
 
