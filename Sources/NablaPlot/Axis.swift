@@ -116,8 +116,8 @@ public struct Axis: Sendable, Hashable {
     /// Ticks for a base-10 logarithmic axis over [lower, upper] (both > 0).
     ///
     /// Decades are labelled "10⁻⁸"; with more than `maxCount` decades only every
-    /// second (third, fifth, …) decade is labelled and the others are minor
-    /// ticks. Up to six decades get minor ticks at 2…9 × 10^k. A range that
+    /// second (third, fifth, tenth, …) decade is labelled and some of the others
+    /// are minor ticks. Up to six decades get minor ticks at 2…9 × 10^k. A range that
     /// holds fewer than two decades labels 2 × and 5 × 10^k as well, in plain
     /// decimals ("5", "10", "20", "50").
     public static func logTicks(lower: Double, upper: Double, maxCount: Int = 8) -> [Tick] {
@@ -128,14 +128,16 @@ public struct Axis: Sendable, Hashable {
         let decades = (eLow...eHigh).filter { inside(powerOfTen($0)) }
         let spanDecades = decimalLog(hi) - decimalLog(lo)
 
-        var stride = 1
-        for candidate in [1, 2, 3, 4, 5, 10, 20, 50, 100] {
-            stride = candidate
-            if decades.filter({ $0 % candidate == 0 }).count <= max(maxCount, 2) { break }
+        // Labelled decades every `stride`, unlabelled ones every `minor` between.
+        let strides = [(1, 1), (2, 1), (3, 1), (4, 1), (5, 1), (10, 2), (20, 5), (25, 5), (50, 10), (100, 20), (200, 50), (250, 50), (500, 100)]
+        var (stride, minor) = strides.last!
+        for candidate in strides where decades.filter({ $0 % candidate.0 == 0 }).count <= max(maxCount, 2) {
+            (stride, minor) = candidate
+            break
         }
         var ticks: [Tick] = []
         if decades.count >= 2 {
-            for e in decades {
+            for e in decades where e % minor == 0 {
                 let label = e % stride == 0 ? "10" + PlotNumber.superscript(e) : nil
                 ticks.append(Tick(powerOfTen(e), label))
             }

@@ -18,10 +18,6 @@ struct Rect {
     func contains(_ p: Pixel, tolerance: Double = 1e-6) -> Bool {
         p.x >= minX - tolerance && p.x <= maxX + tolerance && p.y >= minY - tolerance && p.y <= maxY + tolerance
     }
-
-    func intersects(_ other: Rect) -> Bool {
-        minX < other.maxX && other.minX < maxX && minY < other.maxY && other.minY < maxY
-    }
 }
 
 struct Pixel: Equatable {
@@ -90,13 +86,13 @@ private let viridis: [(Double, Double, Double)] = [(68, 1, 84), (59, 82, 139), (
 private let blues: [(Double, Double, Double)] = [(247, 251, 255), (198, 219, 239), (107, 174, 214), (33, 113, 181), (8, 48, 107)]
 
 /// A colour between `stops` at t ∈ [0, 1], as #rrggbb.
-func interpolate(_ stops: [(Double, Double, Double)], _ t: Double) -> String {
+func interpolate(_ stops: [(Double, Double, Double)], _ t: Double, darken: Double = 1) -> String {
     let t = t.isFinite ? min(max(t, 0), 1) : 0
     let position = t * Double(stops.count - 1)
     let i = min(Int(position), stops.count - 2)
     let f = position - Double(i)
     let (a, b) = (stops[i], stops[i + 1])
-    let channels = [a.0 + f * (b.0 - a.0), a.1 + f * (b.1 - a.1), a.2 + f * (b.2 - a.2)]
+    let channels = [a.0 + f * (b.0 - a.0), a.1 + f * (b.1 - a.1), a.2 + f * (b.2 - a.2)].map { $0 * darken }
     let hex = Array("0123456789abcdef")
     return "#" + String(channels.flatMap { c -> [Character] in
         let v = Int(c.rounded())
@@ -362,8 +358,8 @@ struct ChartRenderer {
         }
     }
 
-    /// Pixels covered by series (lines, markers, annotation text), to keep the legend off them.
-    private func obstacles(_ l: Layout) -> [Pixel] {
+    /// Points along the series (lines, paths, markers), to keep labels and the legend off them.
+    private func seriesSamples(_ l: Layout) -> [Pixel] {
         var out: [Pixel] = []
         for layer in chart.layers {
             switch layer {
@@ -372,15 +368,22 @@ struct ChartRenderer {
             case .scatter(let s): out += s.points.compactMap { pixel($0, l) }.filter { l.plot.contains($0) }
             case .segment(let s): out += samples(visiblePieces([s.from, s.to], l))
             case .tangent(let t): out += samples(visiblePieces(tangentPoints(t, l), l))
-            case .annotation(let a):
-                if let box = annotationPlacement(a, l)?.box {
-                    for i in 0...8 {
-                        for j in 0...2 {
-                            out.append(Pixel(x: box.minX + box.width * Double(i) / 8, y: box.minY + box.height * Double(j) / 2))
-                        }
-                    }
-                }
+            case .annotation(let a): if let p = pixel(a.point, l), l.plot.contains(p) { out.append(p) }
             case .contour, .quiver, .heatmap: break
+            }
+        }
+        return out
+    }
+
+    /// The series and the annotations' text, to keep the legend off them.
+    private func obstacles(_ l: Layout, series: [Pixel]) -> [Pixel] {
+        var out = series
+        for case .annotation(let a) in chart.layers {
+            guard let box = annotationPlacement(a, l, series: series)?.box else { continue }
+            for i in 0...8 {
+                for j in 0...2 {
+                    out.append(Pixel(x: box.minX + box.width * Double(i) / 8, y: box.minY + box.height * Double(j) / 2))
+                }
             }
         }
         return out
@@ -391,10 +394,11 @@ struct ChartRenderer {
     func render(into w: inout SVGWriter, frame: Rect, idPrefix: String) {
         let entries = legendEntries()
         var l = layout(frame: frame, reservedRight: 0)
+        var series = seriesSamples(l)
         var legendBox: Rect?
         if chart.showsLegend, !entries.isEmpty {
             let size = legendSize(entries)
-            let points = obstacles(l)
+            let points = obstacles(l, series: series)
             let candidates = legendCorners(size, l.plot)
             let scored = candidates.map { box in
                 (box, points.filter { Rect(x: box.x - 3, y: box.y - 3, width: box.width + 6, height: box.height + 6).contains($0) }.count)
@@ -402,6 +406,7 @@ struct ChartRenderer {
             let best = scored.min { $0.1 < $1.1 }!
             if best.1 > 0, frame.width - size.width > 320 {
                 l = layout(frame: frame, reservedRight: size.width + 10)
+                series = seriesSamples(l)
                 legendBox = Rect(x: l.plot.maxX + 12, y: l.plot.minY, width: size.width, height: size.height)
             } else {
                 legendBox = best.0
@@ -424,14 +429,29 @@ struct ChartRenderer {
         if chart.showsGrid && heatmap == nil { drawGrid(&w, l) }
 
         w.open("g", [("class", "data"), ("clip-path", "url(#\(clipID))")])
+        var contourLabels: [ContourLabel] = []
         for (i, layer) in chart.layers.enumerated() {
-            drawLayer(layer, color: colors[i] ?? "#333333", &w, l)
+            if case .contour(let c) = layer {
+                contourLabels += drawContour(c, &w, l, avoiding: series, legend: legendBox, placed: contourLabels)
+            } else {
+                drawLayer(layer, color: colors[i] ?? "#333333", &w, l)
+            }
+        }
+        // Labels last, over the arrows and paths.
+        if !contourLabels.isEmpty {
+            w.open("g", [("class", "contour-labels"), ("font-size", "10"), ("text-anchor", "middle"), ("stroke", "#ffffff"),
+                         ("stroke-width", "3"), ("paint-order", "stroke"), ("stroke-linejoin", "round")])
+            for label in contourLabels {
+                w.element("text", [("x", PlotNumber.coordinate(label.at.x)), ("y", PlotNumber.coordinate(label.at.y + 3.5)),
+                                   ("fill", label.color)], text: label.text)
+            }
+            w.close("g")
         }
         w.close("g")
 
         drawAxes(&w, l, frame: frame)
         for case .annotation(let a) in chart.layers {
-            drawAnnotation(a, &w, l)
+            drawAnnotation(a, &w, l, series: series)
         }
         if let legendBox { drawLegend(entries, in: legendBox, &w) }
         w.close("g")
@@ -484,8 +504,8 @@ struct ChartRenderer {
             w.close("g")
         case .path(let path):
             drawPath(path, color: color, &w, l)
-        case .contour(let c):
-            drawContour(c, &w, l)
+        case .contour:
+            break  // drawn by render, which places the labels
         case .quiver(let q):
             drawQuiver(q, color: color, &w, l)
         case .heatmap(let h):
@@ -517,38 +537,48 @@ struct ChartRenderer {
         w.close("g")
     }
 
-    private func drawContour(_ c: Chart.Contour, _ w: inout SVGWriter, _ l: Layout) {
+    struct ContourLabel {
+        var at: Pixel
+        var text: String
+        var color: String
+    }
+
+    /// Draws the contour lines and returns their labels, each placed where its
+    /// line is farthest from the plot's edges, the other labels and the series
+    /// (and not under the legend).
+    private func drawContour(
+        _ c: Chart.Contour, _ w: inout SVGWriter, _ l: Layout, avoiding series: [Pixel], legend: Rect?, placed: [ContourLabel]
+    ) -> [ContourLabel] {
         let levels = c.resolvedLevels
         w.open("g", [("class", "contour"), ("fill", "none"), ("stroke-width", "1.3")])
-        var labels: [(Pixel, String, String)] = []
+        var labels: [ContourLabel] = []
         for (k, level) in levels.enumerated() {
-            let color = interpolate(viridis, levels.count > 1 ? 0.85 * Double(k) / Double(levels.count - 1) : 0.4)
+            let t = levels.count > 1 ? 0.8 * Double(k) / Double(levels.count - 1) : 0.4
+            let color = interpolate(viridis, t)
             let pieces = c.grid.contourLines(at: level.value).flatMap { visiblePieces($0, l) }
             let d = pathData(pieces)
             guard !d.isEmpty else { continue }
             w.element("path", [("data-level", level.label ?? ""), ("d", d), ("stroke", color), ("stroke-linejoin", "round")])
             guard c.labelsLevels, let text = level.label else { continue }
-            // The label goes where the line is farthest from the edges and from other labels.
             let width = estimatedTextWidth(text, fontSize: 10)
             var best: (Pixel, Double)?
             for piece in pieces {
                 for p in piece {
                     let edge = min(p.x - l.plot.minX - width / 2, l.plot.maxX - p.x - width / 2, p.y - l.plot.minY - 7, l.plot.maxY - p.y - 7)
-                    let others = labels.map { (($0.0 - p).length - 30) }.min() ?? 1e9
-                    let score = min(edge, others)
-                    if score > (best?.1 ?? 0) { best = (p, score) }
+                    guard edge > 0 else { continue }
+                    if let legend, Rect(x: legend.x - width / 2 - 4, y: legend.y - 10, width: legend.width + width + 8, height: legend.height + 20).contains(p) {
+                        continue
+                    }
+                    let others = (placed + labels).map { ($0.at - p).length - 30 }.min() ?? 1e9
+                    let clear = series.map { ($0 - p).length - 8 }.min() ?? 1e9
+                    let score = min(edge, others, clear)
+                    if best == nil || score > best!.1 { best = (p, score) }
                 }
             }
-            if let (p, _) = best { labels.append((p, text, color)) }
+            if let (p, _) = best { labels.append(ContourLabel(at: p, text: text, color: interpolate(viridis, t, darken: 0.7))) }
         }
         w.close("g")
-        guard !labels.isEmpty else { return }
-        w.open("g", [("class", "contour-labels"), ("font-size", "10"), ("text-anchor", "middle"), ("stroke", "#ffffff"),
-                     ("stroke-width", "3"), ("paint-order", "stroke"), ("stroke-linejoin", "round")])
-        for (p, text, color) in labels {
-            w.element("text", [("x", PlotNumber.coordinate(p.x)), ("y", PlotNumber.coordinate(p.y + 3.5)), ("fill", color)], text: text)
-        }
-        w.close("g")
+        return labels
     }
 
     /// The arrows as (base, tip) in pixels, all scaled by one factor so that
@@ -674,20 +704,26 @@ struct ChartRenderer {
         w.close("g")
     }
 
-    /// Where an annotation's text goes: right of and above the point, flipped
-    /// left near the right edge and below near the top.
-    private func annotationPlacement(_ a: Chart.Annotation, _ l: Layout) -> (anchor: Pixel, box: Rect, end: Bool)? {
+    /// Where an annotation's text goes: of the four places beside the point
+    /// (above right, below right, above left, below left), the first that
+    /// stays inside the plot and covers the fewest series points.
+    private func annotationPlacement(_ a: Chart.Annotation, _ l: Layout, series: [Pixel]) -> (anchor: Pixel, box: Rect, end: Bool)? {
         guard let q = pixel(a.point, l), l.plot.contains(q) else { return nil }
         let width = estimatedTextWidth(a.text, fontSize: 12)
-        let end = q.x + 8 + width > l.plot.maxX - 2
-        let below = q.y - 8 - 12 < l.plot.minY
-        let anchor = Pixel(x: end ? q.x - 8 : q.x + 8, y: below ? q.y + 18 : q.y - 8)
-        let box = Rect(x: end ? anchor.x - width : anchor.x, y: anchor.y - 11, width: width, height: 14)
-        return (anchor, box, end)
+        var best: (anchor: Pixel, box: Rect, end: Bool, score: Int)?
+        for (end, below) in [(false, false), (false, true), (true, false), (true, true)] {
+            let anchor = Pixel(x: end ? q.x - 8 : q.x + 8, y: below ? q.y + 18 : q.y - 8)
+            let box = Rect(x: end ? anchor.x - width : anchor.x, y: anchor.y - 11, width: width, height: 14)
+            let inside = box.minX >= l.plot.minX + 2 && box.maxX <= l.plot.maxX - 2 && box.minY >= l.plot.minY + 2 && box.maxY <= l.plot.maxY - 2
+            let grown = Rect(x: box.x - 3, y: box.y - 3, width: box.width + 6, height: box.height + 6)
+            let score = series.filter { grown.contains($0) && ($0 - q).length > 1 }.count + (inside ? 0 : 100_000)
+            if best == nil || score < best!.score { best = (anchor, box, end, score) }
+        }
+        return best.map { ($0.anchor, $0.box, $0.end) }
     }
 
-    private func drawAnnotation(_ a: Chart.Annotation, _ w: inout SVGWriter, _ l: Layout) {
-        guard let (anchor, _, end) = annotationPlacement(a, l) else { return }
+    private func drawAnnotation(_ a: Chart.Annotation, _ w: inout SVGWriter, _ l: Layout, series: [Pixel]) {
+        guard let (anchor, _, end) = annotationPlacement(a, l, series: series) else { return }
         w.element("text", [("class", "annotation"), ("x", PlotNumber.coordinate(anchor.x)), ("y", PlotNumber.coordinate(anchor.y)),
                            ("text-anchor", end ? "end" : "start"), ("fill", a.color.css), ("stroke", "#ffffff"), ("stroke-width", "3"),
                            ("paint-order", "stroke"), ("stroke-linejoin", "round")], text: a.text)
@@ -715,7 +751,7 @@ struct ChartRenderer {
 
     private func legendSize(_ entries: [LegendEntry]) -> (width: Double, height: Double) {
         let text = entries.map { estimatedTextWidth($0.label, fontSize: 12) }.max() ?? 0
-        return (8 + 28 + 6 + text + 10, 8 + Double(entries.count) * 18)
+        return (8 + 28 + 6 + text * 1.05 + 12, 8 + Double(entries.count) * 18)
     }
 
     private func legendCorners(_ size: (width: Double, height: Double), _ plot: Rect) -> [Rect] {

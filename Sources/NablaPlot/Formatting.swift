@@ -18,16 +18,10 @@ func decimalLog(_ x: Double) -> Double { log10(x) }
 @inline(__always)
 func powerOfTenReal(_ t: Double) -> Double { pow(10, t) }
 
-/// 10^k, exact for |k| ≤ 22.
+/// 10^k: exact for |k| ≤ 22, correctly rounded by the C library beyond.
 func powerOfTen(_ k: Int) -> Double {
-    var result = 1.0
-    var remaining = abs(k)
-    while remaining > 0 {
-        let chunk = min(remaining, 22)
-        result *= exactPowers[chunk]
-        remaining -= chunk
-    }
-    return k >= 0 ? result : 1 / result
+    if k >= 0 && k <= 22 { return exactPowers[k] }
+    return pow(10, Double(k))
 }
 
 private let exactPowers: [Double] = (0...22).map { k in
@@ -39,7 +33,7 @@ private let exactPowers: [Double] = (0...22).map { k in
 /// x · 10^k, dividing for negative k (x / 10³ is correctly rounded, x · 10⁻³ is not).
 func scaled(_ x: Double, byPowerOfTen k: Int) -> Double {
     if k >= 0 { return x * powerOfTen(k) }
-    if k >= -22 { return x / powerOfTen(-k) }
+    if k >= -300 { return x / powerOfTen(-k) }
     return x / powerOfTen(-k - 22) / 1e22
 }
 

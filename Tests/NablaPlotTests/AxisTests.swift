@@ -78,6 +78,13 @@ struct AxisTests {
         #expect(t.filter { !$0.isMajor }.map(\.value) == [1e-11, 1e-9, 1e-7, 1e-5, 1e-3, 1e-1])
     }
 
+    @Test("log ticks on [1e-300, 1e300]: a label every 100 decades, minor ticks every 20")
+    func hugeLogRange() {
+        let t = Axis.logTicks(lower: 1e-300, upper: 1e300)
+        #expect(labels(t) == ["10⁻³⁰⁰", "10⁻²⁰⁰", "10⁻¹⁰⁰", "10⁰", "10¹⁰⁰", "10²⁰⁰", "10³⁰⁰"])
+        #expect(t.count == 31)
+    }
+
     @Test("log ticks on [1e-3, 10]: decades with minor ticks at 2…9")
     func fewDecades() {
         let t = Axis.logTicks(lower: 1e-3, upper: 10)

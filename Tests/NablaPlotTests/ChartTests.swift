@@ -134,9 +134,6 @@ struct ChartTests {
         }
         #expect(longest <= cell + 0.02)
         #expect(longest >= 0.8 * cell)
-        // internally: every (base, tip) pair is within one cell
-        let renderer = ChartRenderer(chart: chart)
-        _ = renderer
     }
 
     @Test("text is escaped: a title with < & > \" ' stays well formed")

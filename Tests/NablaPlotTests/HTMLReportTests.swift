@@ -44,7 +44,7 @@ struct HTMLReportTests {
             #expect(pointsOutsidePlot(parsed).isEmpty)
             ids += parsed.elements.compactMap { $0.attributes["id"] }
         }
-        #expect(ids.count == 4 + 4 + 2)  // 1+1+1+4+2+1 charts... see below
+        #expect(ids.count == 10)  // one clip path per chart: 1 + 1 + 1 + 4 + 2 + 1
         #expect(Set(ids).count == ids.count)
         #expect(html.contains("<figcaption><span class=\"number\">Figure 2.</span> Error against h"))
     }

@@ -55,8 +55,8 @@ enum SampleCharts {
         let elongated = { (x: Double, y: Double) in x * x + 10 * y * y }
         func panel(_ title: String, _ points: [PlotPoint]) -> Chart {
             var chart = Chart(title: title, x: Axis("x₀", range: -2...2), y: Axis("x₁", range: -2...2))
-            chart.contour(x: -2...2, y: -2...2, resolution: 41, levels: .values([0.25, 1, 2.5, 5, 10, 20]), labelsLevels: false, function: elongated)
-            chart.path(points, label: "path")
+            chart.contour(x: -2...2, y: -2...2, resolution: 81, levels: .values([0.25, 1, 2.5, 5, 10, 20]), labelsLevels: false, function: elongated)
+            chart.path(points)
             return chart
         }
         return Figure(title: "Four step rules on x₀² + 10·x₁²", columns: 2, charts: [
