@@ -1,2 +1,0 @@
-// Datasets and file formats: see the files in this folder.
-import NablaTensor
