@@ -1,5 +1,8 @@
 import Foundation
 import Testing
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 
 @testable import NablaCommandLine
 
@@ -60,6 +63,23 @@ struct NetworkCommandTests {
         #expect(confusion.count == 10 && confusion.joined().reduce(0, +) == 359)
         let trained = try JSONSerialization.jsonObject(with: Data(resumed.utf8)) as? [String: Any]
         #expect(document["accuracy"] as? Double == trained?["testAccuracy"] as? Double)
+    }
+
+    @Test("--report writes an HTML report and its SVGs, all well-formed XML without NaN")
+    func report() throws {
+        let directory = temporaryFile("report")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let output = try run(["train", "--epochs", "3", "--hidden", "16", "--report", directory])
+        #expect(output.contains("report     \(directory)/index.html"))
+        for name in ["loss.svg", "accuracy.svg", "confusion.svg"] {
+            let text = try String(contentsOfFile: directory + "/" + name, encoding: .utf8)
+            #expect(!text.contains("NaN") && !text.lowercased().contains("inf\""))
+            let parser = XMLParser(data: Data(text.utf8))
+            #expect(parser.parse(), "\(name) is not well-formed XML")
+        }
+        let html = try String(contentsOfFile: directory + "/index.html", encoding: .utf8)
+        #expect(html.contains("Gradient check") && html.contains("affine1.weight") && html.contains("Confusion matrix"))
+        #expect(!html.contains("<script") && !html.contains("src=\"http") && !html.contains("href=\"http") && !html.contains("<link"))
     }
 
     @Test("gradcheck: backprop agrees with numerical gradients per parameter")
