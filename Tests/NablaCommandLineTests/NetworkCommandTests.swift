@@ -119,3 +119,22 @@ struct NetworkCommandTests {
         #expect(failure(["predict", "--model", garbage])?.contains(garbage) == true)
     }
 }
+
+@Suite("nabla tour")
+struct TourCommandTests {
+    @Test("The tour runs end to end with the textbook's numbers and writes its report")
+    func tour() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nabla-tour-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let output = try run(["tour", "--report", directory])
+        #expect(output.contains("5              0.1999999999990898    0.2"))
+        #expect(output.contains("h = 1e-50 becomes 0.0"))
+        #expect(output.contains("∂f/∂x = 2 + 3*y") && output.contains("∂f/∂y = 3*x + 3*y^2"))
+        #expect(output.contains("reverse mode (8.0, 15.0)"))
+        #expect(output.contains("(-6.1e-10, 8.1e-10)"))
+        #expect(output.contains("They agree"))
+        #expect(output.contains("report written to \(directory)/index.html"))
+        let html = try String(contentsOfFile: directory + "/index.html", encoding: .utf8)
+        #expect(html.contains("<svg") && !html.contains("NaN"))
+    }
+}
