@@ -11,7 +11,7 @@ public struct NablaCommand: ParsableCommand {
             the constants pi and e, and the functions \(UnaryOperation.namedFunctions.map(\.name).joined(separator: ", ")), \
             atan2, hypot, min, max, pow, root. There is no implicit multiplication: write 2*x.
             """,
-        subcommands: [DiffCommand.self, GradCommand.self, HessianCommand.self, GraphCommand.self, StepsCommand.self,
+        subcommands: [DiffCommand.self, GradCommand.self, HessianCommand.self, GraphCommand.self, StepsCommand.self, DescendCommand.self,
                       RulesCommand.self, BenchCommand.self]
     )
 
