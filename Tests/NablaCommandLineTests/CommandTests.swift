@@ -13,6 +13,7 @@ func run(_ arguments: [String]) throws -> String {
     case let steps as StepsCommand: return try steps.output()
     case let graph as GraphCommand: return try graph.output()
     case let rules as RulesCommand: return rules.output()
+    case let descend as DescendCommand: return try descend.output()
     default:
         try command.run()
         return ""
