@@ -14,11 +14,12 @@ struct DescendCommand: ParsableCommand {
             f at the end and the status: converged (the gradient is tiny), diverged (a coordinate \
             became NaN, infinite or larger than 1e10; the step is named), barely moved (it travelled \
             less than 1e-6 of the start's size) or not converged.
-              nabla descend "x0^2 + x1^2" --from x0=-3,x1=4 --lr 0.1 --steps 100    # the textbook's example
-              nabla descend "x0^2 + x1^2" --from x0=-3,x1=4 --lr 10                 # diverges
-              nabla descend "x0^2 + x1^2" --from x0=-3,x1=4 --plot descent.svg      # the path over contours
-              nabla descend "x^2/20 + y^2" --from x=-7,y=2 --optimizer adam --lr 0.3 --steps 30
-              nabla descend --compare-optimizers --plot optimizers.svg             # the textbook's figure 6-8
+            The textbook's example; then a divergence; then the path over contours:
+              nabla descend "x0^2 + x1^2" --from x0=-3,x1=4 --lr 0.1 --steps 100
+              nabla descend "x0^2 + x1^2" --from x0=-3,x1=4 --lr 10
+              nabla descend "x0^2 + x1^2" --from x0=-3,x1=4 --plot descent.svg
+              nabla descend "x^2/20 + y^2" --from x=-7,y=2 --optimizer adam --lr 0.3
+              nabla descend --compare-optimizers --plot optimizers.svg
             --compare-optimizers runs SGD (lr 0.95), Momentum (0.1), AdaGrad (1.5) and Adam (0.3) \
             for 30 steps on x^2/20 + y^2 from (-7, 2), as the textbook does; a formula, --from, \
             --lr and --steps replace those settings.

@@ -12,11 +12,12 @@ struct GradCommand: ParsableCommand {
               nabla grad "2*x + 3*x*y + y^3"                  # df/dx = 2 + 3*y, df/dy = 3*x + 3*y^2
               nabla grad "2*x + 3*x*y + y^3" --at x=1,y=2
               nabla grad "x0^2 + x1^2" --at x0=3,x1=4 --method all
-              nabla grad "x0^2 + x1^2" --plot field.svg                  # the textbook's picture on [-2, 2]^2
+              nabla grad "x0^2 + x1^2" --plot field.svg
               nabla grad "x0^2 + x1^2" --at x0=1,x1=1.5 --plot field.svg --range -2:2,-1:3
             With --plot (two variables), also draws the contour lines of f and the negative \
             gradient (the direction of steepest descent) as arrows on a 15 x 15 grid, computed \
-            by reverse mode; with --at, the point and its own arrow too.
+            by reverse mode, on [-2, 2] x [-2, 2] (the textbook's picture; widened to hold the \
+            point, or set with --range); with --at, the point and its own arrow too.
             """)
 
     @Argument(help: "The formula, e.g. \"2*x + 3*x*y + y^3\".")
