@@ -76,7 +76,7 @@ let package = Package(
         ),
         .target(
             name: "NablaNetwork",
-            dependencies: ["NablaRules", "NablaTensor", "CNablaKernels"]
+            dependencies: ["NablaRules", "NablaTensor", "NablaData", "CNablaKernels"]
         ),
         .target(name: "NablaPlot"),
         .target(
@@ -133,7 +133,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NablaNetworkTests",
-            dependencies: ["NablaNetwork", "NablaTensor", "NablaNumerical"]
+            dependencies: ["NablaNetwork", "NablaData", "NablaTensor", "NablaNumerical"]
         ),
         .testTarget(
             name: "NablaPlotTests",

@@ -75,12 +75,21 @@ GATTR static void G_FN(pack_b)(int kc, int nc, const GT *b, size_t ldb, GT *rest
 GATTR static void G_FN(pack_at)(int mc, int kc, const GT *a, size_t lda, GT *restrict pa) {
     for (int i0 = 0; i0 < mc; i0 += G_MR) {
         int mr = mc - i0 < G_MR ? mc - i0 : G_MR;
-        for (int p = 0; p < kc; p++) {
-            const GT *src = a + (size_t)p * lda + i0;
-            GT *dst = pa + (size_t)p * G_MR;
-            int r = 0;
-            for (; r < mr; r++) dst[r] = src[r];
-            for (; r < G_MR; r++) dst[r] = 0;
+        if (mr == G_MR) {
+            // Fixed-length copies, so the compiler emits moves, not memcpy calls.
+            for (int p = 0; p < kc; p++) {
+                const GT *src = a + (size_t)p * lda + i0;
+                GT *dst = pa + (size_t)p * G_MR;
+                for (int r = 0; r < G_MR; r++) dst[r] = src[r];
+            }
+        } else {
+            for (int p = 0; p < kc; p++) {
+                const GT *src = a + (size_t)p * lda + i0;
+                GT *dst = pa + (size_t)p * G_MR;
+                int r = 0;
+                for (; r < mr; r++) dst[r] = src[r];
+                for (; r < G_MR; r++) dst[r] = 0;
+            }
         }
         pa += (size_t)G_MR * kc;
     }

@@ -132,21 +132,21 @@ public struct SafeTensorsFile: Sendable, Equatable {
         if let copied = Self.copiedTensor(entry, as: S.self) { return copied }
         return entry.data.withUnsafeBytes { raw in
             Tensor<S>(shape: entry.shape) { out in
-                func load<T: FixedWidthInteger>(_ i: Int, _: T.Type) -> T {
-                    T(littleEndian: raw.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self))
-                }
+                // A file-level helper rather than a nested generic function
+                // capturing `raw`: that form was part of the miscompile
+                // described at `copiedTensor(_:as:)`.
                 switch dtype {
-                case .f32: for i in 0..<n { out[i] = S(Float(bitPattern: load(i, UInt32.self))) }
-                case .f64: for i in 0..<n { out[i] = S(Double(bitPattern: load(i, UInt64.self))) }
-                case .f16: for i in 0..<n { out[i] = S(halfToFloat(load(i, UInt16.self))) }
-                case .bf16: for i in 0..<n { out[i] = S(Float(bitPattern: UInt32(load(i, UInt16.self)) << 16)) }
-                case .i64: for i in 0..<n { out[i] = S(load(i, Int64.self)) }
-                case .i32: for i in 0..<n { out[i] = S(load(i, Int32.self)) }
-                case .i16: for i in 0..<n { out[i] = S(load(i, Int16.self)) }
-                case .i8: for i in 0..<n { out[i] = S(load(i, Int8.self)) }
-                case .u64: for i in 0..<n { out[i] = S(load(i, UInt64.self)) }
-                case .u32: for i in 0..<n { out[i] = S(load(i, UInt32.self)) }
-                case .u16: for i in 0..<n { out[i] = S(load(i, UInt16.self)) }
+                case .f32: for i in 0..<n { out[i] = S(Float(bitPattern: littleEndianElement(raw, i, UInt32.self))) }
+                case .f64: for i in 0..<n { out[i] = S(Double(bitPattern: littleEndianElement(raw, i, UInt64.self))) }
+                case .f16: for i in 0..<n { out[i] = S(halfToFloat(littleEndianElement(raw, i, UInt16.self))) }
+                case .bf16: for i in 0..<n { out[i] = S(Float(bitPattern: UInt32(littleEndianElement(raw, i, UInt16.self)) << 16)) }
+                case .i64: for i in 0..<n { out[i] = S(littleEndianElement(raw, i, Int64.self)) }
+                case .i32: for i in 0..<n { out[i] = S(littleEndianElement(raw, i, Int32.self)) }
+                case .i16: for i in 0..<n { out[i] = S(littleEndianElement(raw, i, Int16.self)) }
+                case .i8: for i in 0..<n { out[i] = S(littleEndianElement(raw, i, Int8.self)) }
+                case .u64: for i in 0..<n { out[i] = S(littleEndianElement(raw, i, UInt64.self)) }
+                case .u32: for i in 0..<n { out[i] = S(littleEndianElement(raw, i, UInt32.self)) }
+                case .u16: for i in 0..<n { out[i] = S(littleEndianElement(raw, i, UInt16.self)) }
                 case .u8: for i in 0..<n { out[i] = S(raw[i]) }
                 case .bool: for i in 0..<n { out[i] = raw[i] == 0 ? 0 : 1 }
                 case .f8e4m3, .f8e5m2: for i in 0..<n { out[i] = 0 }  // excluded above
@@ -162,18 +162,20 @@ public struct SafeTensorsFile: Sendable, Equatable {
     /// inside the conversion closure of ``tensor(_:as:)`` returned a tensor
     /// with a corrupt storage reference in release builds of Swift 6.3.1 with
     /// multi-threaded whole-module optimisation (SwiftPM's `-num-threads`),
-    /// though not with single-threaded WMO or in debug builds; apparently a
-    /// miscompile, not yet reduced to a small case.
+    /// though not with single-threaded WMO or in debug builds: apparently a
+    /// miscompile, which also needed the nested generic `load` function that
+    /// closure had and the String-backed `DType` (not reduced further).
     private static func copiedTensor<S: TensorScalar>(_ entry: Entry, as: S.Type) -> Tensor<S>? {
-        func copy<T: TensorScalar>(_: T.Type) -> Tensor<T> {
-            Tensor<T>(shape: entry.shape) { out in
-                entry.data.withUnsafeBytes { raw in _ = raw.copyBytes(to: UnsafeMutableRawBufferPointer(out)) }
-            }
-        }
         guard hostIsLittleEndian else { return nil }
-        if entry.dtype == .f32 && S.self == Float.self { return copy(Float.self) as? Tensor<S> }
-        if entry.dtype == .f64 && S.self == Double.self { return copy(Double.self) as? Tensor<S> }
+        if entry.dtype == .f32 && S.self == Float.self { return bytesCopied(entry, as: Float.self) as? Tensor<S> }
+        if entry.dtype == .f64 && S.self == Double.self { return bytesCopied(entry, as: Double.self) as? Tensor<S> }
         return nil
+    }
+
+    private static func bytesCopied<T: TensorScalar>(_ entry: Entry, as: T.Type) -> Tensor<T> {
+        Tensor<T>(shape: entry.shape) { out in
+            entry.data.withUnsafeBytes { raw in _ = raw.copyBytes(to: UnsafeMutableRawBufferPointer(out)) }
+        }
     }
 
     /// Checks what ``serialized()`` relies on: unique names (and none called
@@ -422,6 +424,12 @@ private func duplicateTopLevelKey(_ json: [UInt8]) -> String? {
         i += 1
     }
     return nil
+}
+
+/// Element `i` of little-endian `T`s in `raw` (unaligned).
+@inline(__always)
+func littleEndianElement<T: FixedWidthInteger>(_ raw: UnsafeRawBufferPointer, _ i: Int, _: T.Type) -> T {
+    T(littleEndian: raw.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self))
 }
 
 /// An IEEE half-precision value as a Float (exact).

@@ -28,6 +28,8 @@ public final class Activation<Scalar: TensorScalar>: Layer {
     /// tanh x.
     public static func tanh() -> Activation { Activation(.tanh) }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ input: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {
         let output = Self.map(function, input)
         self.input = input
@@ -35,6 +37,8 @@ public final class Activation<Scalar: TensorScalar>: Layer {
         return output
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(_ outputGradient: Tensor<Scalar>) throws -> Tensor<Scalar> {
         guard let input, let output else { throw NetworkError.backwardBeforeForward(layer: name) }
         guard outputGradient.shape == output.shape else {
@@ -47,6 +51,8 @@ public final class Activation<Scalar: TensorScalar>: Layer {
     // hands each common function to the same loop as a constant, so the
     // compiler specialises the table's code for it (no per-element switch).
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     static func map(_ f: UnaryOperation, _ x: Tensor<Scalar>) -> Tensor<Scalar> {
         switch f {
         case .relu: return mapLoop(.relu, x)
@@ -58,13 +64,15 @@ public final class Activation<Scalar: TensorScalar>: Layer {
 
     @inline(__always)
     static func mapLoop(_ f: UnaryOperation, _ x: Tensor<Scalar>) -> Tensor<Scalar> {
-        Tensor(unsafeUninitializedShape: x.shape) { y in
+        Tensor(shape: x.shape) { y in
             x.withUnsafeBufferPointer { x in
                 for i in 0..<x.count { y[i] = f.value(x[i]) }
             }
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     static func pullback(
         _ f: UnaryOperation, _ x: Tensor<Scalar>, _ y: Tensor<Scalar>, _ dy: Tensor<Scalar>
     ) -> Tensor<Scalar> {
@@ -80,7 +88,7 @@ public final class Activation<Scalar: TensorScalar>: Layer {
     static func pullbackLoop(
         _ f: UnaryOperation, _ x: Tensor<Scalar>, _ y: Tensor<Scalar>, _ dy: Tensor<Scalar>
     ) -> Tensor<Scalar> {
-        Tensor(unsafeUninitializedShape: x.shape) { dx in
+        Tensor(shape: x.shape) { dx in
             x.withUnsafeBufferPointer { x in
                 y.withUnsafeBufferPointer { y in
                     dy.withUnsafeBufferPointer { dy in

@@ -44,13 +44,15 @@ public final class Affine<Scalar: TensorScalar>: Layer {
         self.bias = Parameter(name: name + ".bias", value: bias)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ input: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {
         guard input.rank == 2, input.shape[1] == inputSize else {
             throw NetworkError.inputShape(layer: name, expected: "[batch, \(inputSize)]", got: input.shape)
         }
         self.input = input
         let batch = input.shape[0], n = outputSize, k = inputSize
-        return Tensor(unsafeUninitializedShape: [batch, n]) { out in
+        return Tensor(shape: [batch, n]) { out in
             let c = out.baseAddress!
             bias.value.withUnsafeBufferPointer { b in
                 for i in 0..<batch { (c + i * n).update(from: b.baseAddress!, count: n) }
@@ -65,13 +67,19 @@ public final class Affine<Scalar: TensorScalar>: Layer {
     }
 
     public func backward(_ outputGradient: Tensor<Scalar>) throws -> Tensor<Scalar> {
+        try backward(outputGradient, inputGradient: true)!
+    }
+
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func backward(_ outputGradient: Tensor<Scalar>, inputGradient: Bool) throws -> Tensor<Scalar>? {
         guard let input else { throw NetworkError.backwardBeforeForward(layer: name) }
         let batch = input.shape[0], n = outputSize
         guard outputGradient.shape == [batch, n] else {
             throw NetworkError.gradientShape(layer: name, expected: [batch, n], got: outputGradient.shape)
         }
         weight.gradient = Kernels.product(input, outputGradient, transposeA: true)
-        bias.gradient = Tensor(unsafeUninitializedShape: [n]) { db in
+        bias.gradient = Tensor(shape: [n]) { db in
             db.initialize(repeating: 0)
             outputGradient.withUnsafeBufferPointer { dy in
                 for i in 0..<batch {
@@ -80,6 +88,9 @@ public final class Affine<Scalar: TensorScalar>: Layer {
                 }
             }
         }
-        return Kernels.product(outputGradient, weight.value, transposeB: true)
+        // The input is not needed any more: letting it go keeps the caller's
+        // batch buffer uniquely referenced, so it can be refilled in place.
+        self.input = nil
+        return inputGradient ? Kernels.product(outputGradient, weight.value, transposeB: true) : nil
     }
 }

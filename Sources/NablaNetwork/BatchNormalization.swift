@@ -40,6 +40,8 @@ public final class BatchNormalization<Scalar: TensorScalar>: Layer {
         runningVariance = Parameter(name: name + ".running_var", value: .ones(shape: [featureCount]))
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ input: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {
         let d = featureCount
         guard input.rank == 2, input.shape[1] == d, input.shape[0] > 0 else {
@@ -71,7 +73,7 @@ public final class BatchNormalization<Scalar: TensorScalar>: Layer {
             variance = runningVariance.value.scalars
         }
         let inverse = variance.map { 1 / ($0 + epsilon).squareRoot() }
-        let normalized = Tensor<Scalar>(unsafeUninitializedShape: input.shape) { xh in
+        let normalized = Tensor<Scalar>(shape: input.shape) { xh in
             input.withUnsafeBufferPointer { x in
                 for i in 0..<n { for j in 0..<d { xh[i * d + j] = (x[i * d + j] - mean[j]) * inverse[j] } }
             }
@@ -79,13 +81,15 @@ public final class BatchNormalization<Scalar: TensorScalar>: Layer {
         self.normalized = normalized
         self.inverseDeviation = inverse
         let g = gamma.value.scalars, b = beta.value.scalars
-        return Tensor(unsafeUninitializedShape: input.shape) { y in
+        return Tensor(shape: input.shape) { y in
             normalized.withUnsafeBufferPointer { xh in
                 for i in 0..<n { for j in 0..<d { y[i * d + j] = g[j] * xh[i * d + j] + b[j] } }
             }
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(_ outputGradient: Tensor<Scalar>) throws -> Tensor<Scalar> {
         guard let normalized else { throw NetworkError.backwardBeforeForward(layer: name) }
         guard outputGradient.shape == normalized.shape else {
@@ -108,7 +112,7 @@ public final class BatchNormalization<Scalar: TensorScalar>: Layer {
         gamma.gradient = Tensor(sumDyXh)
         let g = gamma.value.scalars, inverse = inverseDeviation
         let count = Scalar(n)
-        return Tensor(unsafeUninitializedShape: normalized.shape) { dx in
+        return Tensor(shape: normalized.shape) { dx in
             normalized.withUnsafeBufferPointer { xh in
                 outputGradient.withUnsafeBufferPointer { dy in
                     for i in 0..<n {

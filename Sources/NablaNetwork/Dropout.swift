@@ -24,6 +24,8 @@ public final class Dropout<Scalar: TensorScalar>: Layer, RandomizedLayer {
         self.name = name
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ input: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {
         guard training, rate > 0 else {
             mask = nil
@@ -33,13 +35,15 @@ public final class Dropout<Scalar: TensorScalar>: Layer, RandomizedLayer {
         randomState &+= 1
         let keep = 1 - rate
         let scale = Scalar(1 / keep)
-        let mask = Tensor<Scalar>(unsafeUninitializedShape: input.shape) { m in
+        let mask = Tensor<Scalar>(shape: input.shape) { m in
             for i in 0..<m.count { m[i] = Double(generator.next() >> 11) * 0x1p-53 < keep ? scale : 0 }
         }
         self.mask = mask
         return mask * input
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(_ outputGradient: Tensor<Scalar>) throws -> Tensor<Scalar> {
         guard let mask else { return outputGradient }
         guard mask.shape == outputGradient.shape else {

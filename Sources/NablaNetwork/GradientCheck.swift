@@ -19,7 +19,7 @@ extension Sequential {
     /// - Returns: one gradient tensor per parameter, in ``parameters`` order.
     public func numericalGradient(
         _ input: Tensor<Scalar>, labels: [Int], step: Scalar = 1e-4,
-        progress: ((Int, Int) -> Bool)? = nil
+        progress: (Int, Int) -> Bool = { _, _ in true }
     ) throws -> [Tensor<Scalar>] {
         let randomized = layers.compactMap { $0 as? any RandomizedLayer }
         let randomStates = randomized.map(\.randomState)
@@ -47,7 +47,7 @@ extension Sequential {
                 p.value.withUnsafeMutableBufferPointer { $0[i] = original }
                 gradient.withUnsafeMutableBufferPointer { $0[i] = (plus - minus) / (2 * step) }
                 done += 1
-                if let progress, !progress(done, total) {
+                if !progress(done, total) {
                     result.append(gradient)
                     return result + parameters.dropFirst(result.count).map { .zeros(shape: $0.value.shape) }
                 }

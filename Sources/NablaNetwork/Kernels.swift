@@ -60,7 +60,7 @@ enum Kernels {
         let k2 = transposeB ? b.shape[1] : b.shape[0]
         let n = transposeB ? b.shape[0] : b.shape[1]
         precondition(k == k2, "product: inner dimensions \(k) and \(k2) differ (shapes \(a.shape), \(b.shape))")
-        return Tensor(unsafeUninitializedShape: [m, n]) { c in
+        return Tensor(shape: [m, n]) { c in
             a.withUnsafeBufferPointer { pa in
                 b.withUnsafeBufferPointer { pb in
                     gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,

@@ -28,10 +28,18 @@ public protocol Layer<Scalar>: AnyObject {
     /// Non-trainable state saved in checkpoints (batch normalisation's
     /// running mean and variance); empty by default.
     var buffers: [Parameter<Scalar>] { get }
+    /// Like ``backward(_:)`` but may skip dLoss/dinput (returning nil) when
+    /// `inputGradient` is false: a network's first layer needs only its
+    /// parameters' gradients, and for an affine layer dx costs as much as dW.
+    func backward(_ outputGradient: Tensor<Scalar>, inputGradient: Bool) throws -> Tensor<Scalar>?
 }
 
 extension Layer {
     public var buffers: [Parameter<Scalar>] { [] }
+
+    public func backward(_ outputGradient: Tensor<Scalar>, inputGradient: Bool) throws -> Tensor<Scalar>? {
+        try backward(outputGradient)
+    }
 }
 
 /// Misuse of a network or bad values met while training.

@@ -140,6 +140,8 @@ public final class Optimizer<Scalar: TensorScalar> {
     ///
     /// - Throws: ``NetworkError/nonFinite(_:)`` naming the first parameter
     ///   whose gradient holds NaN or infinity (nothing is updated then).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func update(_ parameters: [Parameter<Scalar>]) throws {
         var gradients = parameters.map(\.gradient)
         if weightDecay != 0 {
@@ -182,6 +184,8 @@ public final class Optimizer<Scalar: TensorScalar> {
         return .zeros(shape: p.value.shape)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     private func apply(_ p: Parameter<Scalar>, _ gradient: Tensor<Scalar>, _ eta: Scalar) {
         let epsilon: Scalar = 1e-7
         gradient.withUnsafeBufferPointer { g in

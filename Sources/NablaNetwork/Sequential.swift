@@ -34,6 +34,8 @@ public final class Sequential<Scalar: TensorScalar> {
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
 
     /// The logits for a batch.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func predict(_ input: Tensor<Scalar>, training: Bool = false) throws -> Tensor<Scalar> {
         var x = input
         for layer in layers { x = try layer.forward(x, training: training) }
@@ -48,14 +50,22 @@ public final class Sequential<Scalar: TensorScalar> {
     /// Forward and backward over a batch in training mode: fills every
     /// parameter's gradient and returns the loss.
     @discardableResult
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func gradient(_ input: Tensor<Scalar>, labels: [Int]) throws -> Scalar {
         let value = try loss.forward(try predict(input, training: true), labels: labels)
         var g = try loss.backward()
-        for layer in layers.reversed() { g = try layer.backward(g) }
+        for (k, layer) in layers.enumerated().reversed() {
+            // The first layer's input gradient is never used.
+            guard let next = try layer.backward(g, inputGradient: k > 0) else { break }
+            g = next
+        }
         return value
     }
 
     /// The predicted class of each row.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func classify(_ input: Tensor<Scalar>) throws -> [Int] {
         let logits = try predict(input)
         let c = logits.shape[1]

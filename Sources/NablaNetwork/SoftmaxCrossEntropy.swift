@@ -13,6 +13,8 @@ public final class SoftmaxCrossEntropy<Scalar: TensorScalar> {
     public init() {}
 
     /// The mean loss over the batch. Labels must be in 0..<classes, one per row.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ logits: Tensor<Scalar>, labels: [Int]) throws -> Scalar {
         guard logits.rank == 2, logits.shape[0] > 0 else {
             throw NetworkError.inputShape(layer: "softmax-cross-entropy", expected: "[batch > 0, classes]", got: logits.shape)
@@ -25,7 +27,7 @@ public final class SoftmaxCrossEntropy<Scalar: TensorScalar> {
             throw NetworkError.labels("softmax-cross-entropy: label \(labels[bad]) at row \(bad) is outside 0..<\(c)")
         }
         var total: Scalar = 0
-        let probabilities = Tensor<Scalar>(unsafeUninitializedShape: logits.shape) { p in
+        let probabilities = Tensor<Scalar>(shape: logits.shape) { p in
             logits.withUnsafeBufferPointer { a in
                 for i in 0..<n {
                     let row = a.baseAddress! + i * c, out = p.baseAddress! + i * c
@@ -50,6 +52,8 @@ public final class SoftmaxCrossEntropy<Scalar: TensorScalar> {
     }
 
     /// d loss / d logits = (softmax − onehot) / N for the last forward.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward() throws -> Tensor<Scalar> {
         guard var gradient = probabilities else {
             throw NetworkError.backwardBeforeForward(layer: "softmax-cross-entropy")

@@ -13,6 +13,9 @@ func run(_ arguments: [String]) throws -> String {
     case let steps as StepsCommand: return try steps.output()
     case let graph as GraphCommand: return try graph.output()
     case let rules as RulesCommand: return rules.output()
+    case let train as TrainCommand: return try train.output()
+    case let check as GradcheckCommand: return try check.report().text
+    case let predict as PredictCommand: return try predict.output()
     case let descend as DescendCommand: return try descend.output()
     default:
         try command.run()

@@ -158,7 +158,8 @@ struct ScalarBenchmark {
 }
 
 /// The `overhead` workload: a chain of 1,000 additions c = c + b, plain
-/// and recorded on the tape, to isolate the cost of recording.
+/// and recorded on the tape, to isolate the cost of recording; then the same
+/// chain on 1-element tensors through tensor autograd (`variant=tensor_*`).
 struct OverheadBenchmark {
     let reps: Int
 
@@ -167,6 +168,45 @@ struct OverheadBenchmark {
         var c = c0
         for _ in 0..<1000 { c = c + b }
         return c
+    }
+
+    /// The chain on 1-element tensors, without autograd.
+    @inline(never)
+    static func tensorChain(_ b: Tensor<Float>, _ c0: Tensor<Float>) -> Tensor<Float> {
+        var c = c0
+        for _ in 0..<1000 { c = c + b }
+        return c
+    }
+
+    /// The chain on 1-element `Variable`s: recorded when an input requires a gradient.
+    @inline(never)
+    static func variableChain(_ b: Variable<Float>, _ c0: Variable<Float>) -> Variable<Float> {
+        var c = c0
+        for _ in 0..<1000 { c = c + b }
+        return c
+    }
+
+    /// Tensor autograd (`Variable`, Float, as the peers' PyTorch rows): the
+    /// same chain on 1-element tensors, plain `Tensor` ops, recorded, and
+    /// recorded plus `backward` (the graph is released in each call).
+    func tensorRows() -> [String] {
+        let a = Tensor<Float>([1]), b = Tensor<Float>([1])
+        let plain = measure(reps: reps) { consume(Self.tensorChain(b, a)) }
+        let av = Variable(a, requiresGrad: true), bv = Variable(b, requiresGrad: true)
+        let recorded = measure(reps: reps) { consume(Self.variableChain(bv, av).value) }
+        let swept = measure(reps: reps) {
+            let c = Self.variableChain(bv, av)
+            try? c.backward()
+            av.zeroGrad()
+            bv.zeroGrad()
+        }
+        var lines: [String] = []
+        for (variant, t) in [("tensor_plain", plain), ("tensor_rec_fwd", recorded), ("tensor_rec_fwd_bwd", swept)] {
+            lines.append("RESULT section=overhead variant=\(variant) dtype=f32 threads=1 op_us=\(String(format: "%.5f", t * 1e6 / 1000))")
+        }
+        lines.append("INFO section=overhead tensor_recording_us_per_op=\(String(format: "%.4f", (recorded - plain) * 1e6 / 1000)) "
+                     + "tensor_backward_us_per_op=\(String(format: "%.4f", (swept - recorded) * 1e6 / 1000))")
+        return lines
     }
 
     func report() -> String {
@@ -185,6 +225,7 @@ struct OverheadBenchmark {
         }
         lines.append("INFO section=overhead recording_ns_per_op=\(String(format: "%.2f", (recorded - plain) * 1e9 / 1000)) "
                      + "sweep_ns_per_op=\(String(format: "%.2f", (swept - recorded) * 1e9 / 1000))")
+        lines += tensorRows()
         return lines.joined(separator: "\n")
     }
 }

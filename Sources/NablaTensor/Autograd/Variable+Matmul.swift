@@ -3,17 +3,20 @@ import NablaRules
 extension Variable {
     /// The matrix product, batched as ``Tensor/matmul(_:)``. For C = A·B
     /// the gradients are G·Bᵀ and Aᵀ·G, summed over the batch axis where an
-    /// operand was shared by the batch.
+    /// operand was shared by the batch; an operand that needs no gradient
+    /// (the input data, typically) costs no product.
     ///
-    /// - Throws: ``ShapeError`` as ``Tensor/matmul(_:)``.
+    /// - Throws: ``ShapeError`` as ``Tensor/matmul(_:)``, naming `matmul`
+    ///   and both shapes.
     @inlinable
-    public func matmul(_ other: Variable) throws -> Variable {
+    public func matmul(_ other: Variable, file: StaticString = #fileID, line: UInt = #line) throws -> Variable {
         let a = value, b = other.value
-        return Variable.record(try a.matmul(b), [self, other]) { g in
-            [
-                try! g.matmul(b.transposed()).summed(toShape: a.shape),
-                try! a.transposed().matmul(g).summed(toShape: b.shape),
-            ]
+        let needA = requiresGrad, needB = other.requiresGrad
+        return Variable.record(try a.matmul(b), OperationSite(.fixed("matmul"), file: file, line: line), self, other) { g in
+            (
+                needA ? try! g.matmul(b.transposed()).summed(toShape: a.shape) : nil,
+                needB ? try! a.transposed().matmul(g).summed(toShape: b.shape) : nil
+            )
         }
     }
 }

@@ -26,6 +26,8 @@ import NablaRules
 ///   gets one, intermediate results included (PyTorch keeps only leaves').
 /// - Elementwise operations take their derivatives from the rule table
 ///   (``UnaryOperation``, ``BinaryOperation``); no formula is repeated here.
+/// - ``withAnomalyDetection(_:)`` reports the first NaN or infinity with the
+///   operation and the source line that produced it.
 ///
 /// `Variable` is not `Sendable`: a graph belongs to one task.
 public final class Variable<Scalar: TensorScalar> {
@@ -33,29 +35,49 @@ public final class Variable<Scalar: TensorScalar> {
     /// update, inside ``withoutGradients(_:)``) does not change results
     /// already computed from it, nor their gradients: each operation kept
     /// the tensors it needs.
-    public var value: Tensor<Scalar>
+    ///
+    /// A variable belongs to one task, so its properties are not checked
+    /// for overlapping access at run time (`@exclusivity(unchecked)`: the
+    /// checks cost more than a small operation).
+    @exclusivity(unchecked) public var value: Tensor<Scalar>
 
     /// The gradient of the losses that ``backward(retainingGraph:)`` was
     /// called on with respect to ``value``, summed over the calls since the
     /// last ``zeroGrad()``; nil before any. It has ``value``'s shape.
-    public var grad: Tensor<Scalar>?
+    @exclusivity(unchecked) public var grad: Tensor<Scalar>?
 
     /// Whether `backward` computes a gradient for this variable. True for
     /// a leaf created with `requiresGrad: true` and for every result that
     /// recorded history.
     public let requiresGrad: Bool
 
-    /// The inputs this variable was computed from (empty for a leaf, a
-    /// constant, or once the graph is released).
-    @usableFromInline var parents: [Variable]
-
-    /// Maps this variable's gradient to one gradient per parent (nil where
-    /// a parent needs none), each of that parent's shape. It captures
-    /// tensors, never variables, so the graph has no cycles.
-    @usableFromInline var pullback: ((Tensor<Scalar>) -> [Tensor<Scalar>?])?
+    // How this variable was computed: its parents and the pullback that
+    // maps its gradient to one gradient per parent (nil where a parent
+    // needs none), each of that parent's shape; all nil for a leaf, a
+    // constant, or once the graph is released. Pullbacks capture tensors,
+    // never variables, so the graph has no cycles.
+    //
+    // One and two parents (nearly every operation) need no array, so
+    // recording an operation allocates the result and the pullback's
+    // context only.
+    @usableFromInline @exclusivity(unchecked) var first: Variable?
+    @usableFromInline @exclusivity(unchecked) var second: Variable?
+    @usableFromInline @exclusivity(unchecked) var others: [Variable]?
+    @usableFromInline @exclusivity(unchecked) var unaryPullback: ((Tensor<Scalar>) -> Tensor<Scalar>)?
+    @usableFromInline @exclusivity(unchecked) var binaryPullback: ((Tensor<Scalar>) -> (Tensor<Scalar>?, Tensor<Scalar>?))?
+    @usableFromInline @exclusivity(unchecked) var naryPullback: ((Tensor<Scalar>) -> [Tensor<Scalar>?])?
 
     /// Set when `backward` has dropped this result's parents and pullback.
-    @usableFromInline var isReleased = false
+    @usableFromInline @exclusivity(unchecked) var isReleased = false
+
+    /// The operation and source location that created this variable, kept
+    /// only under ``withAnomalyDetection(_:)``.
+    @usableFromInline @exclusivity(unchecked) var origin: OperationOrigin?
+
+    // Scratch state of one `backward` pass (no dictionary or set of
+    // object identifiers): reset before `backward` returns or throws.
+    @usableFromInline @exclusivity(unchecked) var pendingAdjoint: Tensor<Scalar>?
+    @usableFromInline @exclusivity(unchecked) var isVisited = false
 
     /// A leaf variable holding `value`. With `requiresGrad`, `backward`
     /// fills its ``grad``; without, it is a constant.
@@ -63,40 +85,156 @@ public final class Variable<Scalar: TensorScalar> {
     public init(_ value: Tensor<Scalar>, requiresGrad: Bool = false) {
         self.value = value
         self.requiresGrad = requiresGrad
-        self.parents = []
-        self.pullback = nil
     }
 
-    /// A result of an operation with history.
+    /// A result of an operation with one input.
+    @inlinable
+    init(value: Tensor<Scalar>, parent: Variable, pullback: @escaping (Tensor<Scalar>) -> Tensor<Scalar>) {
+        self.value = value
+        self.requiresGrad = true
+        self.first = parent
+        self.unaryPullback = pullback
+    }
+
+    /// A result of an operation with two inputs.
+    @inlinable
+    init(
+        value: Tensor<Scalar>, parents x: Variable, _ y: Variable,
+        pullback: @escaping (Tensor<Scalar>) -> (Tensor<Scalar>?, Tensor<Scalar>?)
+    ) {
+        self.value = value
+        self.requiresGrad = true
+        self.first = x
+        self.second = y
+        self.binaryPullback = pullback
+    }
+
+    /// A result of an operation with any number of inputs.
     @inlinable
     init(value: Tensor<Scalar>, parents: [Variable], pullback: @escaping (Tensor<Scalar>) -> [Tensor<Scalar>?]) {
         self.value = value
         self.requiresGrad = true
-        self.parents = parents
-        self.pullback = pullback
+        self.others = parents
+        self.naryPullback = pullback
     }
 
-    /// The result of an operation on `inputs`: recorded with `pullback` if
-    /// any input requires a gradient and recording is on, else a constant.
-    /// `pullback` is only called from `backward`, so it may do its work
-    /// lazily.
+    /// Whether this variable holds parents and a pullback.
+    @inlinable
+    var hasNode: Bool { unaryPullback != nil || binaryPullback != nil || naryPullback != nil }
+
+    /// The number of parents.
+    @inlinable
+    var parentCount: Int {
+        if let others { return others.count }
+        return first == nil ? 0 : (second == nil ? 1 : 2)
+    }
+
+    /// Parent `i` (0 ..< parentCount).
+    @inlinable
+    func parent(_ i: Int) -> Variable {
+        if let others { return others[i] }
+        return i == 0 ? first! : second!
+    }
+
+    /// Appends the parents to `list`.
+    @inlinable
+    func appendParents(to list: inout [Variable]) {
+        if let others { list.append(contentsOf: others) }
+        if let first { list.append(first) }
+        if let second { list.append(second) }
+    }
+
+    /// Moves the parents to `list` (no retain and release) and drops the
+    /// pullback.
+    @inlinable
+    func moveParents(to list: inout [Variable]) {
+        if let others = others.take() { list.append(contentsOf: others) }
+        if let first = first.take() { list.append(first) }
+        if let second = second.take() { list.append(second) }
+        unaryPullback = nil
+        binaryPullback = nil
+        naryPullback = nil
+    }
+
+    /// Drops the parents and the pullback.
+    @inlinable
+    func dropHistory() {
+        first = nil
+        second = nil
+        others = nil
+        unaryPullback = nil
+        binaryPullback = nil
+        naryPullback = nil
+    }
+
+    /// The inputs this variable was computed from (empty for a leaf, a
+    /// constant, or once the graph is released).
+    @inlinable
+    var parents: [Variable] {
+        var list: [Variable] = []
+        appendParents(to: &list)
+        return list
+    }
+
+    // MARK: Recording
+
+    /// The result of an operation with one input: recorded with `pullback`
+    /// if the input requires a gradient and recording is on, else a
+    /// constant; checked for NaN and infinity under anomaly detection.
+    /// `pullback` is only called from `backward`, so it may work lazily.
     @inlinable
     static func record(
-        _ value: Tensor<Scalar>, _ inputs: [Variable],
+        _ value: Tensor<Scalar>, _ site: OperationSite, _ x: Variable,
+        pullback: @escaping (Tensor<Scalar>) -> Tensor<Scalar>
+    ) -> Variable {
+        let context = AutogradContext.read()
+        let result = context.isRecording && x.requiresGrad
+            ? Variable(value: value, parent: x, pullback: pullback) : Variable(value)
+        if let detector = context.detector {
+            result.origin = detector.checkForward(value, inputs: [x], site: site)
+        }
+        return result
+    }
+
+    /// As the one-input `record` for two inputs; the pullback gives nil
+    /// for an input that needs no gradient.
+    @inlinable
+    static func record(
+        _ value: Tensor<Scalar>, _ site: OperationSite, _ x: Variable, _ y: Variable,
+        pullback: @escaping (Tensor<Scalar>) -> (Tensor<Scalar>?, Tensor<Scalar>?)
+    ) -> Variable {
+        let context = AutogradContext.read()
+        let result = context.isRecording && (x.requiresGrad || y.requiresGrad)
+            ? Variable(value: value, parents: x, y, pullback: pullback) : Variable(value)
+        if let detector = context.detector {
+            result.origin = detector.checkForward(value, inputs: [x, y], site: site)
+        }
+        return result
+    }
+
+    /// As the one-input `record` for any number of inputs.
+    @inlinable
+    static func record(
+        _ value: Tensor<Scalar>, _ site: OperationSite, _ inputs: [Variable],
         pullback: @escaping (Tensor<Scalar>) -> [Tensor<Scalar>?]
     ) -> Variable {
-        guard inputs.contains(where: { $0.requiresGrad }), isGradientRecordingEnabled else {
-            return Variable(value)
+        let context = AutogradContext.read()
+        let result = context.isRecording && inputs.contains(where: { $0.requiresGrad })
+            ? Variable(value: value, parents: inputs, pullback: pullback) : Variable(value)
+        if let detector = context.detector {
+            result.origin = detector.checkForward(value, inputs: inputs, site: site)
         }
-        return Variable(value: value, parents: inputs, pullback: pullback)
+        return result
     }
+
+    // MARK: Properties
 
     /// The shape of ``value``.
     @inlinable public var shape: [Int] { value.shape }
 
     /// Whether this variable was computed by a recorded operation (as
     /// opposed to a leaf or a constant).
-    @inlinable public var hasHistory: Bool { pullback != nil || isReleased }
+    @inlinable public var hasHistory: Bool { hasNode || isReleased }
 
     /// The same value with no history and no gradient: gradients do not
     /// flow through it (PyTorch's `detach`). The tensor is shared, not
@@ -112,14 +250,21 @@ public final class Variable<Scalar: TensorScalar> {
     /// recursive release would use one stack frame per link, and a chain
     /// of many thousands of operations would overflow a thread's stack.
     deinit {
-        guard !parents.isEmpty else { return }
-        var stack = parents
-        parents = []
-        while var node = stack.popLast() {
-            if isKnownUniquelyReferenced(&node) {
-                stack.append(contentsOf: node.parents)
-                node.parents = []
-            }
+        guard first != nil || others != nil else { return }
+        var stack: [Variable] = []
+        moveParents(to: &stack)
+        Self.release(&stack)
+    }
+
+    /// Releases the variables on `stack` and, of those only it holds,
+    /// their parents, iteratively. Specialised for Float and Double: the
+    /// deinit runs in generic code, where each step would otherwise look
+    /// up type metadata and witness tables.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    static func release(_ stack: inout [Variable]) {
+        while var next = stack.popLast() {
+            if isKnownUniquelyReferenced(&next) { next.moveParents(to: &stack) }
         }
     }
 }
