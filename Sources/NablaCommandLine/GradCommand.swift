@@ -105,7 +105,9 @@ struct GradCommand: ParsableCommand {
         chart.quiver(x: ranges[0], y: ranges[1], count: 15, label: "−∇f (steepest descent)", field: descent)
         if let point {
             let (dx, dy) = descent(point[0], point[1])
-            chart.quiver([Chart.Arrow(x: point[0], y: point[1], dx: dx, dy: dy)],
+            // Twice as long as the field's longest arrow, so that it stands out.
+            let cell = Swift.min(ranges[0].upperBound - ranges[0].lowerBound, ranges[1].upperBound - ranges[1].lowerBound) / 7.5
+            chart.quiver([Chart.Arrow(x: point[0], y: point[1], dx: dx, dy: dy)], cellSize: (cell, cell),
                          label: "−∇f at \(pointLabel(point)) = \(pointLabel([dx, dy]))", color: .vermillion)
             chart.scatter([PlotPoint(point[0], point[1])], color: .vermillion, radius: 4.5)
         }
