@@ -114,6 +114,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Continue from --checkpoint.")
     var resume = false
 
+    @Option(help: "Write an HTML report (loss and accuracy curves, confusion matrix, gradient check) into this directory.")
+    var report: String?
+
     @Flag(help: "Print one JSON document (configuration, metrics per evaluation) instead of text.")
     var json = false
 
@@ -228,12 +231,31 @@ struct TrainCommand: ParsableCommand {
             failure = error
         }
         progress.finish()
+        var reportPath: String?
+        if let report, failure == nil {
+            let summary: [(String, String)] = [
+                ("data", "\(split.train.name): \(split.train.count) train / \(split.test.count) test"),
+                ("network", "\(specification) (\(trainer.network.parameterCount) parameters, \(Scalar.self))"),
+                ("optimiser", "\(trainer.optimizer.kind), learning rate \(trainer.optimizer.learningRate), batch \(batch)"),
+                ("iterations", "\(trainer.iteration) (\(String(format: "%.4g", Double(trainer.iteration) / Double(perEpoch))) epochs)"),
+                ("gradients", configuration.gradient.description),
+                ("test accuracy", trainer.history.last.map { String(format: "%.2f%%", $0.testAccuracy * 100) } ?? "-"),
+                ("training time", trainer.history.last.map { String(format: "%.2f s", $0.seconds) } ?? "-"),
+            ]
+            reportPath = try TrainingReport(trainer: trainer, summary: summary).write(to: report)
+        }
         if json {
-            write(jsonReport(trainer, specification: specification, failure: failure).text)
+            var document = jsonReport(trainer, specification: specification, failure: failure)
+            if let reportPath, case .object(var fields) = document {
+                fields.append(("report", .string(reportPath)))
+                document = .object(fields)
+            }
+            write(document.text)
         } else if let last = trainer.history.last, failure == nil {
             write(String(format: "done       test accuracy %.2f%% after %d iterations in %.1f s",
                          last.testAccuracy * 100, trainer.iteration, last.seconds))
             if let checkpoint { write("checkpoint \(checkpoint)") }
+            if let reportPath { write("report     \(reportPath)") }
         }
         if let failure { throw failure }
     }

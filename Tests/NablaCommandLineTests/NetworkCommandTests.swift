@@ -1,5 +1,8 @@
 import Foundation
 import Testing
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 
 @testable import NablaCommandLine
 
@@ -62,6 +65,23 @@ struct NetworkCommandTests {
         #expect(document["accuracy"] as? Double == trained?["testAccuracy"] as? Double)
     }
 
+    @Test("--report writes an HTML report and its SVGs, all well-formed XML without NaN")
+    func report() throws {
+        let directory = temporaryFile("report")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let output = try run(["train", "--epochs", "3", "--hidden", "16", "--report", directory])
+        #expect(output.contains("report     \(directory)/index.html"))
+        for name in ["loss.svg", "accuracy.svg", "confusion.svg"] {
+            let text = try String(contentsOfFile: directory + "/" + name, encoding: .utf8)
+            #expect(!text.contains("NaN") && !text.lowercased().contains("inf\""))
+            let parser = XMLParser(data: Data(text.utf8))
+            #expect(parser.parse(), "\(name) is not well-formed XML")
+        }
+        let html = try String(contentsOfFile: directory + "/index.html", encoding: .utf8)
+        #expect(html.contains("Gradient check") && html.contains("affine1.weight") && html.contains("Confusion matrix"))
+        #expect(!html.contains("<script") && !html.contains("src=\"http") && !html.contains("href=\"http") && !html.contains("<link"))
+    }
+
     @Test("gradcheck: backprop agrees with numerical gradients per parameter")
     func gradcheck() throws {
         let output = try run(["gradcheck", "--hidden", "10", "--activation", "sigmoid"])
@@ -97,5 +117,24 @@ struct NetworkCommandTests {
         defer { try? FileManager.default.removeItem(atPath: garbage) }
         try Data("not a model".utf8).write(to: URL(fileURLWithPath: garbage))
         #expect(failure(["predict", "--model", garbage])?.contains(garbage) == true)
+    }
+}
+
+@Suite("nabla tour")
+struct TourCommandTests {
+    @Test("The tour runs end to end with the textbook's numbers and writes its report")
+    func tour() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nabla-tour-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let output = try run(["tour", "--report", directory])
+        #expect(output.contains("5              0.1999999999990898    0.2"))
+        #expect(output.contains("h = 1e-50 becomes 0.0"))
+        #expect(output.contains("∂f/∂x = 2 + 3*y") && output.contains("∂f/∂y = 3*x + 3*y^2"))
+        #expect(output.contains("reverse mode (8.0, 15.0)"))
+        #expect(output.contains("(-6.1e-10, 8.1e-10)"))
+        #expect(output.contains("They agree"))
+        #expect(output.contains("report written to \(directory)/index.html"))
+        let html = try String(contentsOfFile: directory + "/index.html", encoding: .utf8)
+        #expect(html.contains("<svg") && !html.contains("NaN"))
     }
 }
