@@ -12,6 +12,7 @@ public struct NablaCommand: ParsableCommand {
             atan2, hypot, min, max, pow, root. There is no implicit multiplication: write 2*x.
             """,
         subcommands: [DiffCommand.self, GradCommand.self, HessianCommand.self, GraphCommand.self, StepsCommand.self,
+                      DescendCommand.self,
                       TrainCommand.self, GradcheckCommand.self, PredictCommand.self, TourCommand.self, RulesCommand.self, BenchCommand.self]
     )
 

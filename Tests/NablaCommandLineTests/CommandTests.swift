@@ -17,6 +17,7 @@ func run(_ arguments: [String]) throws -> String {
     case let check as GradcheckCommand: return try check.report().text
     case let predict as PredictCommand: return try predict.output()
     case let tour as TourCommand: return try tour.output()
+    case let descend as DescendCommand: return try descend.output()
     default:
         try command.run()
         return ""

@@ -17,20 +17,22 @@ struct Problem {
     let point: [Double]
     let compiled: CompiledFormula
 
-    init(expression: String, at: String) throws {
+    /// `option` names the flag the point came from in messages (`--at`, or
+    /// `--from` for `nabla descend`).
+    init(expression: String, at: String, option: String = "--at") throws {
         formula = try parseFormula(expression)
-        let bindings = try Self.parseBindings(at)
+        let bindings = try Self.parseBindings(at, option: option)
         names = bindings.map(\.name)
         point = bindings.map(\.value)
         for variable in formula.variables where !names.contains(variable) {
             let example = formula.variables.map { "\($0)=1" }.joined(separator: ",")
-            throw CommandFailure("no value for variable '\(variable)': give every variable in --at (for example --at \(example))")
+            throw CommandFailure("no value for variable '\(variable)': give every variable in \(option) (for example \(option) \(example))")
         }
         compiled = try formula.compiled(variables: names)
     }
 
     /// Parses `x=1,y=2` (values may be constant formulas: `x=pi/4`, `y=-1e-3`).
-    static func parseBindings(_ text: String) throws -> [(name: String, value: Double)] {
+    static func parseBindings(_ text: String, option: String = "--at") throws -> [(name: String, value: Double)] {
         var parts: [String] = []
         var depth = 0
         var current = ""
@@ -49,27 +51,27 @@ struct Problem {
         for part in parts {
             let pieces = part.split(separator: "=", maxSplits: 1).map { String($0).trimmingSpaces() }
             guard pieces.count == 2, !pieces[0].isEmpty, !pieces[1].isEmpty else {
-                throw CommandFailure("--at expects name=value pairs separated by commas (x=1,y=2), got '\(part)'")
+                throw CommandFailure("\(option) expects name=value pairs separated by commas (x=1,y=2), got '\(part)'")
             }
             let name = pieces[0]
             guard case .variable(let parsedName)? = try? Formula(parsing: name), parsedName == name else {
-                throw CommandFailure("--at: '\(name)' is not a variable name")
+                throw CommandFailure("\(option): '\(name)' is not a variable name")
             }
             guard !result.contains(where: { $0.name == name }) else {
-                throw CommandFailure("--at gives variable '\(name)' twice")
+                throw CommandFailure("\(option) gives variable '\(name)' twice")
             }
             let value: Double
             do {
                 let constant = try Formula(parsing: pieces[1])
                 guard constant.variables.isEmpty else {
-                    throw CommandFailure("--at \(name)=\(pieces[1]): a value cannot use variables")
+                    throw CommandFailure("\(option) \(name)=\(pieces[1]): a value cannot use variables")
                 }
                 value = try constant.evaluate([String: Double]())
             } catch let error as FormulaParseError {
-                throw CommandFailure("--at \(name)=\(pieces[1]): \(error.summary)")
+                throw CommandFailure("\(option) \(name)=\(pieces[1]): \(error.summary)")
             }
             guard value.isFinite else {
-                throw CommandFailure("--at \(name)=\(pieces[1]) is not a finite number")
+                throw CommandFailure("\(option) \(name)=\(pieces[1]) is not a finite number")
             }
             result.append((name, value))
         }
