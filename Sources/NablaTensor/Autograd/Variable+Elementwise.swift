@@ -48,15 +48,15 @@ extension Variable {
 
     @inlinable
     static func binary(_ operation: BinaryOperation, _ a: Variable, _ b: Variable, _ site: OperationSite) throws -> Variable {
-        let z = try a.value.applying(operation, b.value)
+        let x = a.value, y = b.value
+        let z = try x.applying(operation, y)
         let needX = a.requiresGrad, needY = b.requiresGrad
-        if operation == .add || operation == .subtract, a.value.shape == z.shape, b.value.shape == z.shape {
+        if operation == .add || operation == .subtract, x.shape == z.shape, y.shape == z.shape {
             // No broadcasting: the gradients are g and ±g, and closures that
             // capture nothing need no context to allocate.
             if operation == .add { return record(z, site, a, b) { g in (g, g) } }
             return needY ? record(z, site, a, b) { g in (g, -g) } : record(z, site, a, b) { g in (g, nil) }
         }
-        let x = a.value, y = b.value
         return record(z, site, a, b) { g in
             switch operation {
             // The table's partials of +, − and × are 1, ±1 and the other
