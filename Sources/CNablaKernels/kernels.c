@@ -9,6 +9,10 @@
 // no compiler flags; the choice is made once with __builtin_cpu_supports and
 // cached. Other architectures get the baseline only.
 
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE // sched_getaffinity, CPU_COUNT
+#endif
+
 #include "CNablaKernels.h"
 
 #include <stdatomic.h>
@@ -212,13 +216,13 @@ NAIVE(double, naive_d)
 SCALE_ONLY(float, scale_s)
 SCALE_ONLY(double, scale_d)
 
-void nabla_sgemm_t(int transa, int transb, int m, int n, int k, float alpha,
-                   const float *a, int lda, const float *b, int ldb,
-                   float beta, float *c, int ldc) {
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0) { scale_s(m, n, beta, c, (size_t)ldc); return; }
+// One thread, the whole product: the dispatched kernel, or the naive loop
+// if the pack buffers cannot be allocated.
+static void sgemm_serial(int kernel, int transa, int transb, int m, int n, int k, float alpha,
+                         const float *a, int lda, const float *b, int ldb,
+                         float beta, float *c, int ldc) {
     int rc;
-    switch (currentKernel()) {
+    switch (kernel) {
 #if defined(__x86_64__)
     case K_AVX512: rc = gemm_s_avx512(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); break;
     case K_AVX2: rc = gemm_s_avx2(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); break;
@@ -228,13 +232,11 @@ void nabla_sgemm_t(int transa, int transb, int m, int n, int k, float alpha,
     if (rc != 0) naive_s(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
-void nabla_dgemm_t(int transa, int transb, int m, int n, int k, double alpha,
-                   const double *a, int lda, const double *b, int ldb,
-                   double beta, double *c, int ldc) {
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0) { scale_d(m, n, beta, c, (size_t)ldc); return; }
+static void dgemm_serial(int kernel, int transa, int transb, int m, int n, int k, double alpha,
+                         const double *a, int lda, const double *b, int ldb,
+                         double beta, double *c, int ldc) {
     int rc;
-    switch (currentKernel()) {
+    switch (kernel) {
 #if defined(__x86_64__)
     case K_AVX512: rc = gemm_d_avx512(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); break;
     case K_AVX2: rc = gemm_d_avx2(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); break;
@@ -242,6 +244,279 @@ void nabla_dgemm_t(int transa, int transb, int m, int n, int k, double alpha,
     default: rc = gemm_d_base(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); break;
     }
     if (rc != 0) naive_d(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+// ------------------------------------------------------------ two threads
+//
+// Large products are split in two between the calling thread and one
+// persistent worker (created on first use). The split is along M (in whole
+// MR-row tiles) or N (in whole NR-column tiles), never K, so every element of
+// C is computed by one thread through the same micro-tile, in the same order
+// over k: the result is bit-identical to the one-thread product. Each thread
+// packs its own panels (the operand that is not split is packed twice; the
+// split picks the dimension whose duplicate packing is cheaper).
+//
+// Hand-off: one job slot, guarded by a try-lock (`slotBusy`): a GEMM that
+// finds it taken (another Swift thread is using the worker) runs on one
+// thread. The caller posts its half with `slotState = POSTED` and computes
+// the other half; the worker claims the job with a compare-and-swap
+// (POSTED -> TAKEN) and marks it DONE. If the worker has not claimed it by
+// the time the caller's half is done (asleep, or descheduled on a busy
+// machine), the caller claims it back and runs it itself, so a late worker
+// never costs more than the one-thread product. After each job the worker
+// spins for `spinNanoseconds` (pause instructions, checking the clock)
+// before sleeping on a condition variable, so the back-to-back products of a
+// training loop do not pay the 40-100 µs wake-up.
+
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
+#if defined(__linux__)
+#include <unistd.h>
+#endif
+
+#ifdef NABLA_GEMM_STATS
+long long stolen, waited, waitNs;
+#define STAT(x) x
+#else
+#define STAT(x)
+#endif
+
+typedef struct {
+    int isDouble, kernel, ta, tb, m, n, k, lda, ldb, ldc;
+    double alpha, beta; // a float converts to double and back exactly
+    const void *a, *b;
+    void *c;
+} GemmJob;
+
+static void runJob(const GemmJob *j) {
+    if (j->isDouble)
+        dgemm_serial(j->kernel, j->ta, j->tb, j->m, j->n, j->k, j->alpha, (const double *)j->a, j->lda,
+                     (const double *)j->b, j->ldb, j->beta, (double *)j->c, j->ldc);
+    else
+        sgemm_serial(j->kernel, j->ta, j->tb, j->m, j->n, j->k, (float)j->alpha, (const float *)j->a, j->lda,
+                     (const float *)j->b, j->ldb, (float)j->beta, (float *)j->c, j->ldc);
+}
+
+enum { S_IDLE = 0, S_POSTED = 1, S_TAKEN = 2, S_DONE = 3 };
+
+static _Atomic int threadSetting = 0;          // 0: not decided yet
+static _Atomic long parallelMinFlops = 4000000; // 2·m·n·k below this: one thread
+static _Atomic long spinNanoseconds = 200000;
+// Waking a sleeping worker costs 40-100 µs: only products this large do it;
+// smaller ones use the worker only while it is still spinning.
+static _Atomic long wakeMinFlops = 40000000;
+
+static _Atomic unsigned long parallelRuns = 0;
+
+static pthread_once_t workerOnce = PTHREAD_ONCE_INIT;
+static int workerStarted = 0;
+static _Atomic int slotBusy = 0;
+static _Atomic int slotState = S_IDLE;
+static _Atomic int workerSleeping = 0;
+static GemmJob slotJob;
+static pthread_mutex_t sleepMutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sleepCond = PTHREAD_COND_INITIALIZER;
+
+static inline void cpuRelax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static long long nowNanoseconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static void *workerMain(void *unused) {
+    (void)unused;
+    for (;;) {
+        // Spin a while for the next job, then sleep.
+        long long deadline = nowNanoseconds() + atomic_load_explicit(&spinNanoseconds, memory_order_relaxed);
+        int spins = 0;
+        while (atomic_load_explicit(&slotState, memory_order_acquire) != S_POSTED) {
+            cpuRelax();
+            if (++spins % 128 == 0 && nowNanoseconds() > deadline) break;
+        }
+        if (atomic_load_explicit(&slotState, memory_order_acquire) != S_POSTED) {
+            pthread_mutex_lock(&sleepMutex);
+            atomic_store(&workerSleeping, 1); // seq_cst: pairs with the poster's store of POSTED
+            while (atomic_load(&slotState) != S_POSTED) pthread_cond_wait(&sleepCond, &sleepMutex);
+            atomic_store(&workerSleeping, 0);
+            pthread_mutex_unlock(&sleepMutex);
+        }
+        int expected = S_POSTED;
+        if (atomic_compare_exchange_strong_explicit(&slotState, &expected, S_TAKEN, memory_order_acq_rel,
+                                                    memory_order_relaxed)) {
+            runJob(&slotJob);
+            atomic_store_explicit(&slotState, S_DONE, memory_order_release);
+        }
+    }
+    return NULL;
+}
+
+static void startWorker(void) {
+    pthread_attr_t attr;
+    pthread_t thread;
+    if (pthread_attr_init(&attr) != 0) return;
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 1 << 20);
+    workerStarted = pthread_create(&thread, &attr, workerMain, NULL) == 0;
+    pthread_attr_destroy(&attr);
+}
+
+static int availableCPUs(void) {
+#if defined(__linux__) && defined(CPU_COUNT)
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set);
+#endif
+#if defined(_SC_NPROCESSORS_ONLN)
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n > 0) return (int)n;
+#endif
+    return 1;
+}
+
+int nabla_gemm_threads(void) {
+    int t = atomic_load_explicit(&threadSetting, memory_order_relaxed);
+    if (t == 0) {
+        const char *env = getenv("NABLA_THREADS");
+        long v = env && *env ? strtol(env, NULL, 10) : 0;
+        if (v >= 1) t = v >= 2 ? 2 : 1;
+        else t = availableCPUs() >= 2 ? 2 : 1;
+        atomic_store_explicit(&threadSetting, t, memory_order_relaxed);
+    }
+    return t;
+}
+
+int nabla_gemm_set_threads(int threads) {
+    int previous = nabla_gemm_threads();
+    atomic_store_explicit(&threadSetting, threads <= 0 ? 0 : (threads >= 2 ? 2 : 1), memory_order_relaxed);
+    return previous;
+}
+
+long nabla_gemm_set_parallel_threshold(long flops) {
+    return atomic_exchange_explicit(&parallelMinFlops, flops < 0 ? 0 : flops, memory_order_relaxed);
+}
+
+long nabla_gemm_set_wake_threshold(long flops) {
+    return atomic_exchange_explicit(&wakeMinFlops, flops < 0 ? 0 : flops, memory_order_relaxed);
+}
+
+long nabla_gemm_set_spin_nanoseconds(long nanoseconds) {
+    return atomic_exchange_explicit(&spinNanoseconds, nanoseconds < 0 ? 0 : nanoseconds, memory_order_relaxed);
+}
+
+unsigned long nabla_gemm_parallel_runs(void) {
+    return atomic_load_explicit(&parallelRuns, memory_order_relaxed);
+}
+
+static void tileSize(int kernel, int isDouble, int *mr, int *nr) {
+    switch (kernel) {
+    case K_AVX512: *mr = 8; *nr = isDouble ? 16 : 32; break;
+    case K_AVX2: *mr = 6; *nr = isDouble ? 8 : 16; break;
+    default: *mr = 4; *nr = 8; break;
+    }
+}
+
+// Splits `whole` into two jobs along M or N at a tile boundary; 0 if it is
+// too small to split.
+static int splitJob(const GemmJob *whole, GemmJob *first, GemmJob *second) {
+    int mr, nr;
+    tileSize(whole->kernel, whole->isDouble, &mr, &nr);
+    int tilesM = (whole->m + mr - 1) / mr, tilesN = (whole->n + nr - 1) / nr;
+    size_t size = whole->isDouble ? sizeof(double) : sizeof(float);
+    *first = *whole;
+    *second = *whole;
+    // Splitting M packs B twice (k·n), splitting N packs A twice (m·k).
+    int alongM = tilesM >= 2 && (tilesN < 2 || whole->n <= whole->m);
+    if (alongM) {
+        int m1 = (tilesM + 1) / 2 * mr;
+        first->m = m1;
+        second->m = whole->m - m1;
+        second->a = (const char *)whole->a + (whole->ta ? (size_t)m1 : (size_t)m1 * whole->lda) * size;
+        second->c = (char *)whole->c + (size_t)m1 * whole->ldc * size;
+    } else if (tilesN >= 2) {
+        int n1 = (tilesN + 1) / 2 * nr;
+        first->n = n1;
+        second->n = whole->n - n1;
+        second->b = (const char *)whole->b + (whole->tb ? (size_t)n1 * whole->ldb : (size_t)n1) * size;
+        second->c = (char *)whole->c + (size_t)n1 * size;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+// Runs the job on two threads when it is large enough, threading is on and
+// the worker is free; returns 0 (having done nothing) otherwise.
+static int runParallel(const GemmJob *whole) {
+    if (nabla_gemm_threads() < 2) return 0;
+    double flops = 2.0 * whole->m * whole->n * whole->k;
+    if (flops < (double)atomic_load_explicit(&parallelMinFlops, memory_order_relaxed)) return 0;
+    GemmJob first, second;
+    if (!splitJob(whole, &first, &second)) return 0;
+    pthread_once(&workerOnce, startWorker);
+    if (!workerStarted) return 0;
+    if (flops < (double)atomic_load_explicit(&wakeMinFlops, memory_order_relaxed) &&
+        atomic_load_explicit(&workerSleeping, memory_order_relaxed))
+        return 0;
+    int expected = 0;
+    if (!atomic_compare_exchange_strong_explicit(&slotBusy, &expected, 1, memory_order_acquire,
+                                                 memory_order_relaxed))
+        return 0; // another thread is using the worker
+    slotJob = second;
+    atomic_store(&slotState, S_POSTED); // seq_cst: pairs with workerSleeping
+    if (atomic_load(&workerSleeping)) {
+        pthread_mutex_lock(&sleepMutex);
+        pthread_cond_signal(&sleepCond);
+        pthread_mutex_unlock(&sleepMutex);
+    }
+    atomic_fetch_add_explicit(&parallelRuns, 1, memory_order_relaxed);
+    runJob(&first);
+    int posted = S_POSTED;
+    if (atomic_compare_exchange_strong_explicit(&slotState, &posted, S_DONE, memory_order_acq_rel,
+                                                memory_order_acquire)) {
+        runJob(&second); // the worker had not started: do it here
+        STAT(stolen++);
+    } else {
+        STAT(waited++; long long w0 = nowNanoseconds());
+        int spins = 0;
+        while (atomic_load_explicit(&slotState, memory_order_acquire) != S_DONE) {
+            cpuRelax();
+            if (++spins % 1024 == 0) sched_yield();
+        }
+        STAT(waitNs += nowNanoseconds() - w0);
+    }
+    atomic_store_explicit(&slotState, S_IDLE, memory_order_relaxed);
+    atomic_store_explicit(&slotBusy, 0, memory_order_release);
+    return 1;
+}
+
+void nabla_sgemm_t(int transa, int transb, int m, int n, int k, float alpha,
+                   const float *a, int lda, const float *b, int ldb,
+                   float beta, float *c, int ldc) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) { scale_s(m, n, beta, c, (size_t)ldc); return; }
+    int kernel = currentKernel();
+    GemmJob job = {0, kernel, transa, transb, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c};
+    if (runParallel(&job)) return;
+    sgemm_serial(kernel, transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void nabla_dgemm_t(int transa, int transb, int m, int n, int k, double alpha,
+                   const double *a, int lda, const double *b, int ldb,
+                   double beta, double *c, int ldc) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) { scale_d(m, n, beta, c, (size_t)ldc); return; }
+    int kernel = currentKernel();
+    GemmJob job = {1, kernel, transa, transb, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c};
+    if (runParallel(&job)) return;
+    dgemm_serial(kernel, transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 void nabla_sgemm_ex(int m, int n, int k, float alpha, const float *a, int lda,
