@@ -248,25 +248,31 @@ static void dgemm_serial(int kernel, int transa, int transb, int m, int n, int k
 
 // ------------------------------------------------------------ two threads
 //
-// Large products are split in two between the calling thread and one
-// persistent worker (created on first use). The split is along M (in whole
-// MR-row tiles) or N (in whole NR-column tiles), never K, so every element of
-// C is computed by one thread through the same micro-tile, in the same order
-// over k: the result is bit-identical to the one-thread product. Each thread
-// packs its own panels (the operand that is not split is packed twice; the
-// split picks the dimension whose duplicate packing is cheaper).
+// Large products are shared between the calling thread and one persistent
+// worker (created on first use). The product is cut along M (in whole MR-row
+// tiles) or N (in whole NR-column tiles), never K, into pieces, so every
+// element of C is computed by one thread through the same micro-tile, in the
+// same order over k: the result is bit-identical to the one-thread product.
+// Each piece packs its own panels (the operand that is not cut is packed once
+// per piece; the cut takes the dimension whose repacking is cheaper).
 //
 // Hand-off: one job slot, guarded by a try-lock (`slotBusy`): a GEMM that
-// finds it taken (another Swift thread is using the worker) runs on one
-// thread. The caller posts its half with `slotState = POSTED` and computes
-// the other half; the worker claims the job with a compare-and-swap
-// (POSTED -> TAKEN) and marks it DONE. If the worker has not claimed it by
-// the time the caller's half is done (asleep, or descheduled on a busy
-// machine), the caller claims it back and runs it itself, so a late worker
-// never costs more than the one-thread product. After each job the worker
-// spins for `spinNanoseconds` (pause instructions, checking the clock)
-// before sleeping on a condition variable, so the back-to-back products of a
-// training loop do not pay the 40-100 µs wake-up.
+// finds it taken (another Swift thread is using the worker) runs on its own
+// thread. The caller publishes the job in one 64-bit word (`slotClaim`:
+// generation, piece count, next piece); both threads claim pieces from it
+// with compare-and-swap, and the caller waits only for the pieces the worker
+// has claimed and not finished. A worker that is asleep or descheduled
+// therefore never holds back more than the piece it is running: the caller
+// takes the rest. After each job the worker spins for `spinNanoseconds`
+// (pause instructions, checking the clock) before sleeping on a condition
+// variable, so that products in quick succession do not pay the 40-100 µs
+// wake-up; products below `wakeMinFlops` do not wake a sleeping worker.
+//
+// On a machine whose cores are busy with other processes, the worker may be
+// descheduled while it holds a piece, and the caller waits for it, or it may
+// not run at all, and the caller does every piece plus the repacking: after
+// four such products in a row, products below the wake threshold run on one
+// thread for the next 256, then one of them wakes the worker to try again.
 
 #include <pthread.h>
 #include <sched.h>
@@ -298,25 +304,66 @@ static void runJob(const GemmJob *j) {
                      (const float *)j->b, j->ldb, (float)j->beta, (float *)j->c, j->ldc);
 }
 
-enum { S_IDLE = 0, S_POSTED = 1, S_TAKEN = 2, S_DONE = 3 };
+// A job cut into `pieces` tile-aligned parts along M (alongM) or N.
+typedef struct {
+    GemmJob whole;
+    int alongM, tile, tiles, pieces;
+} SharedJob;
 
-static _Atomic int threadSetting = 0;          // 0: not decided yet
-static _Atomic long parallelMinFlops = 4000000; // 2·m·n·k below this: one thread
+static void runPiece(const SharedJob *s, int piece) {
+    int t0 = (int)((long long)s->tiles * piece / s->pieces);
+    int t1 = (int)((long long)s->tiles * (piece + 1) / s->pieces);
+    GemmJob j = s->whole;
+    size_t size = j.isDouble ? sizeof(double) : sizeof(float);
+    int from = t0 * s->tile, to = t1 * s->tile;
+    if (s->alongM) {
+        if (to > j.m) to = j.m;
+        j.m = to - from;
+        j.a = (const char *)j.a + (j.ta ? (size_t)from : (size_t)from * j.lda) * size;
+        j.c = (char *)j.c + (size_t)from * j.ldc * size;
+    } else {
+        if (to > j.n) to = j.n;
+        j.n = to - from;
+        j.b = (const char *)j.b + (j.tb ? (size_t)from * j.ldb : (size_t)from) * size;
+        j.c = (char *)j.c + (size_t)from * size;
+    }
+    if (j.m > 0 && j.n > 0) runJob(&j);
+}
+
+static _Atomic int threadSetting = 0;            // 0: not decided yet
+static _Atomic long parallelMinFlops = 4000000;  // 2·m·n·k below this: one thread
+static _Atomic long wakeMinFlops = 20000000;     // below this, a sleeping worker is left asleep
 static _Atomic long spinNanoseconds = 200000;
-// Waking a sleeping worker costs 40-100 µs: only products this large do it;
-// smaller ones use the worker only while it is still spinning.
-static _Atomic long wakeMinFlops = 40000000;
-
+static _Atomic long pieceFlops = 8000000;        // target work per piece
 static _Atomic unsigned long parallelRuns = 0;
+static _Atomic int badStreak = 0;
+static _Atomic int backoffProducts = 0;
 
 static pthread_once_t workerOnce = PTHREAD_ONCE_INIT;
 static int workerStarted = 0;
 static _Atomic int slotBusy = 0;
-static _Atomic int slotState = S_IDLE;
+// generation << 32 | pieces << 16 | next piece; nothing to claim when next >= pieces.
+static _Atomic unsigned long long slotClaim = 0;
+static _Atomic int slotDone = 0;
 static _Atomic int workerSleeping = 0;
-static GemmJob slotJob;
+static SharedJob slotJob;
 static pthread_mutex_t sleepMutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t sleepCond = PTHREAD_COND_INITIALIZER;
+
+static inline int claimable(unsigned long long word) {
+    return (int)(word & 0xFFFF) < (int)((word >> 16) & 0xFFFF);
+}
+
+// Claims the next piece of the current job; -1 when none is left.
+static int claimPiece(void) {
+    unsigned long long word = atomic_load_explicit(&slotClaim, memory_order_acquire);
+    while (claimable(word)) {
+        if (atomic_compare_exchange_weak_explicit(&slotClaim, &word, word + 1, memory_order_acq_rel,
+                                                  memory_order_acquire))
+            return (int)(word & 0xFFFF);
+    }
+    return -1;
+}
 
 static inline void cpuRelax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -338,22 +385,24 @@ static void *workerMain(void *unused) {
         // Spin a while for the next job, then sleep.
         long long deadline = nowNanoseconds() + atomic_load_explicit(&spinNanoseconds, memory_order_relaxed);
         int spins = 0;
-        while (atomic_load_explicit(&slotState, memory_order_acquire) != S_POSTED) {
+        while (!claimable(atomic_load_explicit(&slotClaim, memory_order_acquire))) {
             cpuRelax();
             if (++spins % 128 == 0 && nowNanoseconds() > deadline) break;
         }
-        if (atomic_load_explicit(&slotState, memory_order_acquire) != S_POSTED) {
+        if (!claimable(atomic_load_explicit(&slotClaim, memory_order_acquire))) {
             pthread_mutex_lock(&sleepMutex);
-            atomic_store(&workerSleeping, 1); // seq_cst: pairs with the poster's store of POSTED
-            while (atomic_load(&slotState) != S_POSTED) pthread_cond_wait(&sleepCond, &sleepMutex);
+            atomic_store(&workerSleeping, 1); // seq_cst: pairs with the poster's store of slotClaim
+            while (!claimable(atomic_load(&slotClaim))) pthread_cond_wait(&sleepCond, &sleepMutex);
             atomic_store(&workerSleeping, 0);
             pthread_mutex_unlock(&sleepMutex);
         }
-        int expected = S_POSTED;
-        if (atomic_compare_exchange_strong_explicit(&slotState, &expected, S_TAKEN, memory_order_acq_rel,
-                                                    memory_order_relaxed)) {
-            runJob(&slotJob);
-            atomic_store_explicit(&slotState, S_DONE, memory_order_release);
+        // The job's fields were written before the word that made a piece
+        // claimable; the caller does not reuse them until every claimed
+        // piece is done.
+        int piece;
+        while ((piece = claimPiece()) >= 0) {
+            runPiece(&slotJob, piece);
+            atomic_fetch_add_explicit(&slotDone, 1, memory_order_release);
         }
     }
     return NULL;
@@ -411,6 +460,10 @@ long nabla_gemm_set_spin_nanoseconds(long nanoseconds) {
     return atomic_exchange_explicit(&spinNanoseconds, nanoseconds < 0 ? 0 : nanoseconds, memory_order_relaxed);
 }
 
+long nabla_gemm_set_piece_flops(long flops) {
+    return atomic_exchange_explicit(&pieceFlops, flops < 0 ? 0 : flops, memory_order_relaxed);
+}
+
 unsigned long nabla_gemm_parallel_runs(void) {
     return atomic_load_explicit(&parallelRuns, memory_order_relaxed);
 }
@@ -423,77 +476,85 @@ static void tileSize(int kernel, int isDouble, int *mr, int *nr) {
     }
 }
 
-// Splits `whole` into two jobs along M or N at a tile boundary; 0 if it is
-// too small to split.
-static int splitJob(const GemmJob *whole, GemmJob *first, GemmJob *second) {
-    int mr, nr;
-    tileSize(whole->kernel, whole->isDouble, &mr, &nr);
-    int tilesM = (whole->m + mr - 1) / mr, tilesN = (whole->n + nr - 1) / nr;
-    size_t size = whole->isDouble ? sizeof(double) : sizeof(float);
-    *first = *whole;
-    *second = *whole;
-    // Splitting M packs B twice (k·n), splitting N packs A twice (m·k).
-    int alongM = tilesM >= 2 && (tilesN < 2 || whole->n <= whole->m);
-    if (alongM) {
-        int m1 = (tilesM + 1) / 2 * mr;
-        first->m = m1;
-        second->m = whole->m - m1;
-        second->a = (const char *)whole->a + (whole->ta ? (size_t)m1 : (size_t)m1 * whole->lda) * size;
-        second->c = (char *)whole->c + (size_t)m1 * whole->ldc * size;
-    } else if (tilesN >= 2) {
-        int n1 = (tilesN + 1) / 2 * nr;
-        first->n = n1;
-        second->n = whole->n - n1;
-        second->b = (const char *)whole->b + (whole->tb ? (size_t)n1 * whole->ldb : (size_t)n1) * size;
-        second->c = (char *)whole->c + (size_t)n1 * size;
-    } else {
-        return 0;
-    }
-    return 1;
-}
-
 // Runs the job on two threads when it is large enough, threading is on and
 // the worker is free; returns 0 (having done nothing) otherwise.
 static int runParallel(const GemmJob *whole) {
     if (nabla_gemm_threads() < 2) return 0;
     double flops = 2.0 * whole->m * whole->n * whole->k;
     if (flops < (double)atomic_load_explicit(&parallelMinFlops, memory_order_relaxed)) return 0;
-    GemmJob first, second;
-    if (!splitJob(whole, &first, &second)) return 0;
+    int mr, nr;
+    tileSize(whole->kernel, whole->isDouble, &mr, &nr);
+    int tilesM = (whole->m + mr - 1) / mr, tilesN = (whole->n + nr - 1) / nr;
+    // Cutting M repacks B (k·n) per piece, cutting N repacks A (m·k).
+    int alongM = tilesM >= 2 && (tilesN < 2 || whole->n <= whole->m);
+    int tiles = alongM ? tilesM : tilesN;
+    if (tiles < 2) return 0;
+    double perPiece = (double)atomic_load_explicit(&pieceFlops, memory_order_relaxed);
+    double wanted = perPiece > 0 ? flops / perPiece : 2;
+    int pieces = wanted < 2 ? 2 : (wanted > 64 ? 64 : (int)wanted);
+    if (pieces > tiles) pieces = tiles;
     pthread_once(&workerOnce, startWorker);
     if (!workerStarted) return 0;
-    if (flops < (double)atomic_load_explicit(&wakeMinFlops, memory_order_relaxed) &&
-        atomic_load_explicit(&workerSleeping, memory_order_relaxed))
-        return 0;
+    int large = flops >= (double)atomic_load_explicit(&wakeMinFlops, memory_order_relaxed);
+    int probe = 0;
+    if (!large) {
+        // Backing off after the worker failed to help (see below).
+        int skip = atomic_load_explicit(&backoffProducts, memory_order_relaxed);
+        if (skip > 0) {
+            atomic_store_explicit(&backoffProducts, skip - 1, memory_order_relaxed);
+            probe = skip == 1; // the last skipped product wakes the worker to try again
+            if (!probe) return 0;
+        }
+        if (!probe && atomic_load_explicit(&workerSleeping, memory_order_relaxed)) return 0;
+    }
     int expected = 0;
     if (!atomic_compare_exchange_strong_explicit(&slotBusy, &expected, 1, memory_order_acquire,
                                                  memory_order_relaxed))
         return 0; // another thread is using the worker
-    slotJob = second;
-    atomic_store(&slotState, S_POSTED); // seq_cst: pairs with workerSleeping
+    atomic_fetch_add_explicit(&parallelRuns, 1, memory_order_relaxed);
+    slotJob.whole = *whole;
+    slotJob.alongM = alongM;
+    slotJob.tile = alongM ? mr : nr;
+    slotJob.tiles = tiles;
+    slotJob.pieces = pieces;
+    atomic_store_explicit(&slotDone, 0, memory_order_relaxed);
+    unsigned long long generation = (atomic_load_explicit(&slotClaim, memory_order_relaxed) >> 32) + 1;
+    // seq_cst: pairs with workerSleeping (the worker stores it, then reads slotClaim).
+    atomic_store(&slotClaim, generation << 32 | (unsigned long long)pieces << 16);
     if (atomic_load(&workerSleeping)) {
         pthread_mutex_lock(&sleepMutex);
         pthread_cond_signal(&sleepCond);
         pthread_mutex_unlock(&sleepMutex);
     }
-    atomic_fetch_add_explicit(&parallelRuns, 1, memory_order_relaxed);
-    runJob(&first);
-    int posted = S_POSTED;
-    if (atomic_compare_exchange_strong_explicit(&slotState, &posted, S_DONE, memory_order_acq_rel,
-                                                memory_order_acquire)) {
-        runJob(&second); // the worker had not started: do it here
-        STAT(stolen++);
-    } else {
-        STAT(waited++; long long w0 = nowNanoseconds());
-        int spins = 0;
-        while (atomic_load_explicit(&slotState, memory_order_acquire) != S_DONE) {
-            cpuRelax();
-            if (++spins % 1024 == 0) sched_yield();
-        }
-        STAT(waitNs += nowNanoseconds() - w0);
+    long long started = nowNanoseconds();
+    int piece, mine = 0;
+    while ((piece = claimPiece()) >= 0) {
+        runPiece(&slotJob, piece);
+        mine++;
     }
-    atomic_store_explicit(&slotState, S_IDLE, memory_order_relaxed);
+    long long ownDone = nowNanoseconds();
+    STAT(if (mine == pieces) stolen++);
+    int spins = 0;
+    while (atomic_load_explicit(&slotDone, memory_order_acquire) != pieces - mine) {
+        cpuRelax();
+        if (++spins % 1024 == 0) sched_yield();
+    }
+    long long waitedNs = spins > 0 ? nowNanoseconds() - ownDone : 0;
+    STAT(if (spins > 0) { waited++; waitNs += waitedNs; });
     atomic_store_explicit(&slotBusy, 0, memory_order_release);
+    // On a machine whose cores are taken by other processes the worker may
+    // not run when it is needed: the caller then does every piece, or waits
+    // for one the worker holds. After a few such products in a row, products
+    // below the wake threshold stay on one thread for a while (the worker
+    // stops spinning and sleeps), then one of them tries again.
+    int bad = mine == pieces || waitedNs * 4 > ownDone - started;
+    if (!large) {
+        if (!bad) atomic_store_explicit(&badStreak, 0, memory_order_relaxed);
+        else if (atomic_fetch_add_explicit(&badStreak, 1, memory_order_relaxed) + 1 >= 4) {
+            atomic_store_explicit(&badStreak, 0, memory_order_relaxed);
+            atomic_store_explicit(&backoffProducts, 256, memory_order_relaxed);
+        }
+    }
     return 1;
 }
 

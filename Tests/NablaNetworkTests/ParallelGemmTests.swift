@@ -5,22 +5,26 @@ import Testing
 
 @testable import NablaNetwork
 
-/// The two-thread GEMM (kernels.c) splits products along M or N at
-/// micro-tile boundaries, so its results must equal the one-thread product
+/// The two-thread GEMM (kernels.c) cuts products along M or N at
+/// micro-tile boundaries into pieces, so its results must equal the one-thread product
 /// bit for bit. The threshold is lowered to 0 so that small shapes (debug
 /// builds compile the kernels without optimisation) take the threaded path;
 /// the suite is serialised because the settings are process-wide.
 @Suite(.serialized)
 struct ParallelGemmTests {
     /// Runs `body` with the given thread count and thresholds, restoring them after.
-    func withSettings<T>(threads: Int32, threshold: Int = 0, _ body: () throws -> T) rethrows -> T {
+    /// `pieceFlops` 0 cuts shared products in two; 1 cuts them into as many
+    /// pieces as they have tiles (up to 64).
+    func withSettings<T>(threads: Int32, pieceFlops: Int = 0, _ body: () throws -> T) rethrows -> T {
         let oldThreads = nabla_gemm_set_threads(threads)
-        let oldThreshold = nabla_gemm_set_parallel_threshold(threshold)
+        let oldThreshold = nabla_gemm_set_parallel_threshold(0)
         let oldWake = nabla_gemm_set_wake_threshold(0)
+        let oldPiece = nabla_gemm_set_piece_flops(pieceFlops)
         defer {
             nabla_gemm_set_threads(oldThreads)
             nabla_gemm_set_parallel_threshold(oldThreshold)
             nabla_gemm_set_wake_threshold(oldWake)
+            nabla_gemm_set_piece_flops(oldPiece)
         }
         return try body()
     }
@@ -69,7 +73,7 @@ struct ParallelGemmTests {
                         let single = withSettings(threads: 1) {
                             product(ta, tb, m, n, k, a, b, c0, alpha: alpha, beta: beta)
                         }
-                        let double = withSettings(threads: 2) {
+                        let double = withSettings(threads: 2, pieceFlops: Int(seed % 2)) {
                             product(ta, tb, m, n, k, a, b, c0, alpha: alpha, beta: beta)
                         }
                         let same = zip(single, double).allSatisfy(identical)
@@ -120,7 +124,7 @@ struct ParallelGemmTests {
                         [Float](repeating: 0, count: shapes[i].0 * shapes[i].1), alpha: 1, beta: 0)
             }
         }
-        let failures = withSettings(threads: 2) {
+        let failures = withSettings(threads: 2, pieceFlops: 1) {
             let lock = NSLock()
             nonisolated(unsafe) var failures = 0
             DispatchQueue.concurrentPerform(iterations: 24) { t in

@@ -51,7 +51,7 @@ void nabla_dgemm_t(int transa, int transb, int m, int n, int k, double alpha,
 
 /// Threads: products with 2·m·n·k at or above the parallel threshold run on
 /// two threads, the caller and one persistent worker (started on first use),
-/// split along M or N at micro-tile boundaries, never K: the result is
+/// cut along M or N at micro-tile boundaries, never K: the result is
 /// bit-identical to the one-thread product. A product that finds the worker
 /// busy (GEMMs called from several threads at once) runs on its own thread.
 ///
@@ -70,7 +70,7 @@ int nabla_gemm_set_threads(int threads);
 long nabla_gemm_set_parallel_threshold(long flops);
 
 /// Sets the size (2·m·n·k) from which a product wakes a sleeping worker
-/// (default 40,000,000); smaller products above the parallel threshold use
+/// (default 20,000,000); smaller products above the parallel threshold use
 /// the worker only while it is awake (spinning after its last job). Returns
 /// the previous value.
 long nabla_gemm_set_wake_threshold(long flops);
@@ -78,6 +78,11 @@ long nabla_gemm_set_wake_threshold(long flops);
 /// Sets how long the worker spins for the next job after finishing one
 /// before it sleeps (default 200,000 ns). Returns the previous value.
 long nabla_gemm_set_spin_nanoseconds(long nanoseconds);
+
+/// Sets the work per piece a shared product is cut into (2·m·n·k / pieces;
+/// default 8,000,000; at least 2 and at most 64 pieces, at most one per
+/// tile; 0 means 2 pieces). Returns the previous value.
+long nabla_gemm_set_piece_flops(long flops);
 
 /// How many products have been split in two so far (for tests).
 unsigned long nabla_gemm_parallel_runs(void);
