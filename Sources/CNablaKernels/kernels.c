@@ -331,7 +331,7 @@ static void runPiece(const SharedJob *s, int piece) {
 }
 
 static _Atomic int threadSetting = 0;            // 0: not decided yet
-static _Atomic long parallelMinFlops = 4000000;  // 2·m·n·k below this: one thread
+static _Atomic long parallelMinFlops = 1000000;  // 2·m·n·k below this: one thread
 static _Atomic long wakeMinFlops = 20000000;     // below this, a sleeping worker is left asleep
 static _Atomic long spinNanoseconds = 200000;
 static _Atomic long pieceFlops = 8000000;        // target work per piece

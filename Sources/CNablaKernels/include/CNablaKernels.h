@@ -65,7 +65,7 @@ int nabla_gemm_threads(void);
 int nabla_gemm_set_threads(int threads);
 
 /// Sets the parallel threshold in floating-point operations (2·m·n·k;
-/// default 4,000,000; 0 threads every product that has two tiles to split,
+/// default 1,000,000; 0 threads every product that has two tiles to split,
 /// which tests use). Returns the previous threshold.
 long nabla_gemm_set_parallel_threshold(long flops);
 
