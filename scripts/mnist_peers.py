@@ -8,6 +8,12 @@ on the full train and test sets. Mini-batches are drawn as Nabla draws them
 (a fresh permutation per epoch). Only the training loop is timed (data loading
 is not). Runs alternate NumPy / Nabla --rounds times; medians are reported.
 
+NumPy's BLAS uses its default thread count unless OPENBLAS_NUM_THREADS (or
+OMP_NUM_THREADS) is set in the environment; --nabla-threads 1,2 runs Nabla once
+per listed NABLA_THREADS value in every round (one RESULT line each), so
+thread counts are compared in the same run. The load average is printed at
+the start and the end: on a shared machine the ratio means little without it.
+
     python3 scripts/mnist_peers.py --mnist ../shared/data/mnist \
         --nabla .build/release/nabla --dtype float32 --rounds 3
 """
@@ -89,13 +95,14 @@ def numpy_run(directory, dtype, iterations, seed=42):
     return seconds, history[-1][1][1]
 
 
-def nabla_run(nabla, directory, dtype, iterations):
+def nabla_run(nabla, directory, dtype, iterations, threads=None):
     precision = "float" if dtype == np.float32 else "double"
     out = subprocess.run(
         [nabla, "train", "--data", f"mnist:{directory}", "--hidden", "50", "--activation", "relu",
          "--optimizer", "sgd", "--lr", "0.1", "--batch", "100", "--iterations", str(iterations),
          "--precision", precision, "--json"],
-        check=True, capture_output=True, text=True).stdout
+        check=True, capture_output=True, text=True,
+        env=dict(os.environ, **({"NABLA_THREADS": threads} if threads else {}))).stdout
     document = json.loads(out)
     return document["seconds"], document["testAccuracy"]
 
@@ -107,19 +114,31 @@ def main():
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     parser.add_argument("--iterations", type=int, default=10000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--nabla-threads", default="",
+                        help="comma-separated NABLA_THREADS values to run Nabla with (default: its own default)")
     args = parser.parse_args()
     dtype = np.float32 if args.dtype == "float32" else np.float64
-    ours, theirs = [], []
+    variants = [t.strip() for t in args.nabla_threads.split(",") if t.strip()] or [None]
+    blas = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS") or "default"
+    print("load average at start: %.2f %.2f %.2f" % os.getloadavg(), flush=True)
+    ours, theirs = {v: [] for v in variants}, []
     for r in range(args.rounds):
         s, acc = numpy_run(args.mnist, dtype, args.iterations)
         theirs.append(s)
         print(f"round {r + 1}: numpy {s:.2f} s (test accuracy {acc:.4f})", flush=True)
-        s, acc = nabla_run(args.nabla, args.mnist, dtype, args.iterations)
-        ours.append(s)
-        print(f"round {r + 1}: nabla {s:.2f} s (test accuracy {acc:.4f})", flush=True)
-    n, p = statistics.median(ours), statistics.median(theirs)
-    print(f"RESULT section=mnist dtype={args.dtype} iterations={args.iterations} "
-          f"nabla_s={n:.3f} numpy_s={p:.3f} ratio={n / p:.3f} numpy={np.__version__}")
+        for v in variants:
+            s, acc = nabla_run(args.nabla, args.mnist, dtype, args.iterations, v)
+            ours[v].append(s)
+            label = f"nabla (NABLA_THREADS={v})" if v else "nabla"
+            print(f"round {r + 1}: {label} {s:.2f} s (test accuracy {acc:.4f})", flush=True)
+    load = "%.2f" % os.getloadavg()[0]
+    print("load average at end: %.2f %.2f %.2f" % os.getloadavg(), flush=True)
+    p = statistics.median(theirs)
+    for v in variants:
+        n = statistics.median(ours[v])
+        print(f"RESULT section=mnist dtype={args.dtype} iterations={args.iterations} "
+              f"nabla_s={n:.3f} numpy_s={p:.3f} ratio={n / p:.3f} numpy={np.__version__} "
+              f"numpy_blas_threads={blas} nabla_threads={v or 'default'} load={load}")
 
 
 if __name__ == "__main__":

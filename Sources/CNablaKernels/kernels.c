@@ -9,6 +9,10 @@
 // no compiler flags; the choice is made once with __builtin_cpu_supports and
 // cached. Other architectures get the baseline only.
 
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE // sched_getaffinity, CPU_COUNT
+#endif
+
 #include "CNablaKernels.h"
 
 #include <stdatomic.h>
@@ -212,13 +216,13 @@ NAIVE(double, naive_d)
 SCALE_ONLY(float, scale_s)
 SCALE_ONLY(double, scale_d)
 
-void nabla_sgemm_t(int transa, int transb, int m, int n, int k, float alpha,
-                   const float *a, int lda, const float *b, int ldb,
-                   float beta, float *c, int ldc) {
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0) { scale_s(m, n, beta, c, (size_t)ldc); return; }
+// One thread, the whole product: the dispatched kernel, or the naive loop
+// if the pack buffers cannot be allocated.
+static void sgemm_serial(int kernel, int transa, int transb, int m, int n, int k, float alpha,
+                         const float *a, int lda, const float *b, int ldb,
+                         float beta, float *c, int ldc) {
     int rc;
-    switch (currentKernel()) {
+    switch (kernel) {
 #if defined(__x86_64__)
     case K_AVX512: rc = gemm_s_avx512(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); break;
     case K_AVX2: rc = gemm_s_avx2(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); break;
@@ -228,13 +232,11 @@ void nabla_sgemm_t(int transa, int transb, int m, int n, int k, float alpha,
     if (rc != 0) naive_s(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
-void nabla_dgemm_t(int transa, int transb, int m, int n, int k, double alpha,
-                   const double *a, int lda, const double *b, int ldb,
-                   double beta, double *c, int ldc) {
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0) { scale_d(m, n, beta, c, (size_t)ldc); return; }
+static void dgemm_serial(int kernel, int transa, int transb, int m, int n, int k, double alpha,
+                         const double *a, int lda, const double *b, int ldb,
+                         double beta, double *c, int ldc) {
     int rc;
-    switch (currentKernel()) {
+    switch (kernel) {
 #if defined(__x86_64__)
     case K_AVX512: rc = gemm_d_avx512(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); break;
     case K_AVX2: rc = gemm_d_avx2(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); break;
@@ -242,6 +244,340 @@ void nabla_dgemm_t(int transa, int transb, int m, int n, int k, double alpha,
     default: rc = gemm_d_base(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); break;
     }
     if (rc != 0) naive_d(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+// ------------------------------------------------------------ two threads
+//
+// Large products are shared between the calling thread and one persistent
+// worker (created on first use). The product is cut along M (in whole MR-row
+// tiles) or N (in whole NR-column tiles), never K, into pieces, so every
+// element of C is computed by one thread through the same micro-tile, in the
+// same order over k: the result is bit-identical to the one-thread product.
+// Each piece packs its own panels (the operand that is not cut is packed once
+// per piece; the cut takes the dimension whose repacking is cheaper).
+//
+// Hand-off: one job slot, guarded by a try-lock (`slotBusy`): a GEMM that
+// finds it taken (another Swift thread is using the worker) runs on its own
+// thread. The caller publishes the job in one 64-bit word (`slotClaim`:
+// generation, piece count, next piece); both threads claim pieces from it
+// with compare-and-swap, and the caller waits only for the pieces the worker
+// has claimed and not finished. A worker that is asleep or descheduled
+// therefore never holds back more than the piece it is running: the caller
+// takes the rest. After each job the worker spins for `spinNanoseconds`
+// (pause instructions, checking the clock) before sleeping on a condition
+// variable, so that products in quick succession do not pay the 40-100 µs
+// wake-up; products below `wakeMinFlops` do not wake a sleeping worker.
+//
+// On a machine whose cores are busy with other processes, the worker may be
+// descheduled while it holds a piece, and the caller waits for it, or it may
+// not run at all, and the caller does every piece plus the repacking: after
+// four such products in a row, products below the wake threshold run on one
+// thread for the next 256, then one of them wakes the worker to try again.
+
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
+#if defined(__linux__)
+#include <unistd.h>
+#endif
+
+#ifdef NABLA_GEMM_STATS
+long long stolen, waited, waitNs;
+#define STAT(x) x
+#else
+#define STAT(x)
+#endif
+
+typedef struct {
+    int isDouble, kernel, ta, tb, m, n, k, lda, ldb, ldc;
+    double alpha, beta; // a float converts to double and back exactly
+    const void *a, *b;
+    void *c;
+} GemmJob;
+
+static void runJob(const GemmJob *j) {
+    if (j->isDouble)
+        dgemm_serial(j->kernel, j->ta, j->tb, j->m, j->n, j->k, j->alpha, (const double *)j->a, j->lda,
+                     (const double *)j->b, j->ldb, j->beta, (double *)j->c, j->ldc);
+    else
+        sgemm_serial(j->kernel, j->ta, j->tb, j->m, j->n, j->k, (float)j->alpha, (const float *)j->a, j->lda,
+                     (const float *)j->b, j->ldb, (float)j->beta, (float *)j->c, j->ldc);
+}
+
+// A job cut into `pieces` tile-aligned parts along M (alongM) or N.
+typedef struct {
+    GemmJob whole;
+    int alongM, tile, tiles, pieces;
+} SharedJob;
+
+static void runPiece(const SharedJob *s, int piece) {
+    int t0 = (int)((long long)s->tiles * piece / s->pieces);
+    int t1 = (int)((long long)s->tiles * (piece + 1) / s->pieces);
+    GemmJob j = s->whole;
+    size_t size = j.isDouble ? sizeof(double) : sizeof(float);
+    int from = t0 * s->tile, to = t1 * s->tile;
+    if (s->alongM) {
+        if (to > j.m) to = j.m;
+        j.m = to - from;
+        j.a = (const char *)j.a + (j.ta ? (size_t)from : (size_t)from * j.lda) * size;
+        j.c = (char *)j.c + (size_t)from * j.ldc * size;
+    } else {
+        if (to > j.n) to = j.n;
+        j.n = to - from;
+        j.b = (const char *)j.b + (j.tb ? (size_t)from * j.ldb : (size_t)from) * size;
+        j.c = (char *)j.c + (size_t)from * size;
+    }
+    if (j.m > 0 && j.n > 0) runJob(&j);
+}
+
+static _Atomic int threadSetting = 0;            // 0: not decided yet
+static _Atomic long parallelMinFlops = 1000000;  // 2·m·n·k below this: one thread
+static _Atomic long wakeMinFlops = 20000000;     // below this, a sleeping worker is left asleep
+static _Atomic long spinNanoseconds = 200000;
+static _Atomic long pieceFlops = 8000000;        // target work per piece
+static _Atomic unsigned long parallelRuns = 0;
+static _Atomic int badStreak = 0;
+static _Atomic int backoffProducts = 0;
+
+static pthread_once_t workerOnce = PTHREAD_ONCE_INIT;
+static int workerStarted = 0;
+static _Atomic int slotBusy = 0;
+// generation << 32 | pieces << 16 | next piece; nothing to claim when next >= pieces.
+static _Atomic unsigned long long slotClaim = 0;
+static _Atomic int slotDone = 0;
+static _Atomic int workerSleeping = 0;
+static SharedJob slotJob;
+static pthread_mutex_t sleepMutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sleepCond = PTHREAD_COND_INITIALIZER;
+
+static inline int claimable(unsigned long long word) {
+    return (int)(word & 0xFFFF) < (int)((word >> 16) & 0xFFFF);
+}
+
+// Claims the next piece of the current job; -1 when none is left.
+static int claimPiece(void) {
+    unsigned long long word = atomic_load_explicit(&slotClaim, memory_order_acquire);
+    while (claimable(word)) {
+        if (atomic_compare_exchange_weak_explicit(&slotClaim, &word, word + 1, memory_order_acq_rel,
+                                                  memory_order_acquire))
+            return (int)(word & 0xFFFF);
+    }
+    return -1;
+}
+
+static inline void cpuRelax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static long long nowNanoseconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static void *workerMain(void *unused) {
+    (void)unused;
+    for (;;) {
+        // Spin a while for the next job, then sleep.
+        long long deadline = nowNanoseconds() + atomic_load_explicit(&spinNanoseconds, memory_order_relaxed);
+        int spins = 0;
+        while (!claimable(atomic_load_explicit(&slotClaim, memory_order_acquire))) {
+            cpuRelax();
+            if (++spins % 128 == 0 && nowNanoseconds() > deadline) break;
+        }
+        if (!claimable(atomic_load_explicit(&slotClaim, memory_order_acquire))) {
+            pthread_mutex_lock(&sleepMutex);
+            atomic_store(&workerSleeping, 1); // seq_cst: pairs with the poster's store of slotClaim
+            while (!claimable(atomic_load(&slotClaim))) pthread_cond_wait(&sleepCond, &sleepMutex);
+            atomic_store(&workerSleeping, 0);
+            pthread_mutex_unlock(&sleepMutex);
+        }
+        // The job's fields were written before the word that made a piece
+        // claimable; the caller does not reuse them until every claimed
+        // piece is done.
+        int piece;
+        while ((piece = claimPiece()) >= 0) {
+            runPiece(&slotJob, piece);
+            atomic_fetch_add_explicit(&slotDone, 1, memory_order_release);
+        }
+    }
+    return NULL;
+}
+
+static void startWorker(void) {
+    pthread_attr_t attr;
+    pthread_t thread;
+    if (pthread_attr_init(&attr) != 0) return;
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 1 << 20);
+    workerStarted = pthread_create(&thread, &attr, workerMain, NULL) == 0;
+    pthread_attr_destroy(&attr);
+}
+
+static int availableCPUs(void) {
+#if defined(__linux__) && defined(CPU_COUNT)
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set);
+#endif
+#if defined(_SC_NPROCESSORS_ONLN)
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n > 0) return (int)n;
+#endif
+    return 1;
+}
+
+int nabla_gemm_threads(void) {
+    int t = atomic_load_explicit(&threadSetting, memory_order_relaxed);
+    if (t == 0) {
+        const char *env = getenv("NABLA_THREADS");
+        long v = env && *env ? strtol(env, NULL, 10) : 0;
+        if (v >= 1) t = v >= 2 ? 2 : 1;
+        else t = availableCPUs() >= 2 ? 2 : 1;
+        atomic_store_explicit(&threadSetting, t, memory_order_relaxed);
+    }
+    return t;
+}
+
+int nabla_gemm_set_threads(int threads) {
+    int previous = nabla_gemm_threads();
+    atomic_store_explicit(&threadSetting, threads <= 0 ? 0 : (threads >= 2 ? 2 : 1), memory_order_relaxed);
+    return previous;
+}
+
+long nabla_gemm_set_parallel_threshold(long flops) {
+    return atomic_exchange_explicit(&parallelMinFlops, flops < 0 ? 0 : flops, memory_order_relaxed);
+}
+
+long nabla_gemm_set_wake_threshold(long flops) {
+    return atomic_exchange_explicit(&wakeMinFlops, flops < 0 ? 0 : flops, memory_order_relaxed);
+}
+
+long nabla_gemm_set_spin_nanoseconds(long nanoseconds) {
+    return atomic_exchange_explicit(&spinNanoseconds, nanoseconds < 0 ? 0 : nanoseconds, memory_order_relaxed);
+}
+
+long nabla_gemm_set_piece_flops(long flops) {
+    return atomic_exchange_explicit(&pieceFlops, flops < 0 ? 0 : flops, memory_order_relaxed);
+}
+
+unsigned long nabla_gemm_parallel_runs(void) {
+    return atomic_load_explicit(&parallelRuns, memory_order_relaxed);
+}
+
+static void tileSize(int kernel, int isDouble, int *mr, int *nr) {
+    switch (kernel) {
+    case K_AVX512: *mr = 8; *nr = isDouble ? 16 : 32; break;
+    case K_AVX2: *mr = 6; *nr = isDouble ? 8 : 16; break;
+    default: *mr = 4; *nr = 8; break;
+    }
+}
+
+// Runs the job on two threads when it is large enough, threading is on and
+// the worker is free; returns 0 (having done nothing) otherwise.
+static int runParallel(const GemmJob *whole) {
+    if (nabla_gemm_threads() < 2) return 0;
+    double flops = 2.0 * whole->m * whole->n * whole->k;
+    if (flops < (double)atomic_load_explicit(&parallelMinFlops, memory_order_relaxed)) return 0;
+    int mr, nr;
+    tileSize(whole->kernel, whole->isDouble, &mr, &nr);
+    int tilesM = (whole->m + mr - 1) / mr, tilesN = (whole->n + nr - 1) / nr;
+    // Cutting M repacks B (k·n) per piece, cutting N repacks A (m·k).
+    int alongM = tilesM >= 2 && (tilesN < 2 || whole->n <= whole->m);
+    int tiles = alongM ? tilesM : tilesN;
+    if (tiles < 2) return 0;
+    double perPiece = (double)atomic_load_explicit(&pieceFlops, memory_order_relaxed);
+    double wanted = perPiece > 0 ? flops / perPiece : 2;
+    int pieces = wanted < 2 ? 2 : (wanted > 64 ? 64 : (int)wanted);
+    if (pieces > tiles) pieces = tiles;
+    pthread_once(&workerOnce, startWorker);
+    if (!workerStarted) return 0;
+    int large = flops >= (double)atomic_load_explicit(&wakeMinFlops, memory_order_relaxed);
+    int probe = 0;
+    if (!large) {
+        // Backing off after the worker failed to help (see below).
+        int skip = atomic_load_explicit(&backoffProducts, memory_order_relaxed);
+        if (skip > 0) {
+            atomic_store_explicit(&backoffProducts, skip - 1, memory_order_relaxed);
+            probe = skip == 1; // the last skipped product wakes the worker to try again
+            if (!probe) return 0;
+        }
+        if (!probe && atomic_load_explicit(&workerSleeping, memory_order_relaxed)) return 0;
+    }
+    int expected = 0;
+    if (!atomic_compare_exchange_strong_explicit(&slotBusy, &expected, 1, memory_order_acquire,
+                                                 memory_order_relaxed))
+        return 0; // another thread is using the worker
+    atomic_fetch_add_explicit(&parallelRuns, 1, memory_order_relaxed);
+    slotJob.whole = *whole;
+    slotJob.alongM = alongM;
+    slotJob.tile = alongM ? mr : nr;
+    slotJob.tiles = tiles;
+    slotJob.pieces = pieces;
+    atomic_store_explicit(&slotDone, 0, memory_order_relaxed);
+    unsigned long long generation = (atomic_load_explicit(&slotClaim, memory_order_relaxed) >> 32) + 1;
+    // seq_cst: pairs with workerSleeping (the worker stores it, then reads slotClaim).
+    atomic_store(&slotClaim, generation << 32 | (unsigned long long)pieces << 16);
+    if (atomic_load(&workerSleeping)) {
+        pthread_mutex_lock(&sleepMutex);
+        pthread_cond_signal(&sleepCond);
+        pthread_mutex_unlock(&sleepMutex);
+    }
+    long long started = nowNanoseconds();
+    int piece, mine = 0;
+    while ((piece = claimPiece()) >= 0) {
+        runPiece(&slotJob, piece);
+        mine++;
+    }
+    long long ownDone = nowNanoseconds();
+    STAT(if (mine == pieces) stolen++);
+    int spins = 0;
+    while (atomic_load_explicit(&slotDone, memory_order_acquire) != pieces - mine) {
+        cpuRelax();
+        if (++spins % 1024 == 0) sched_yield();
+    }
+    long long waitedNs = spins > 0 ? nowNanoseconds() - ownDone : 0;
+    STAT(if (spins > 0) { waited++; waitNs += waitedNs; });
+    atomic_store_explicit(&slotBusy, 0, memory_order_release);
+    // On a machine whose cores are taken by other processes the worker may
+    // not run when it is needed: the caller then does every piece, or waits
+    // for one the worker holds. After a few such products in a row, products
+    // below the wake threshold stay on one thread for a while (the worker
+    // stops spinning and sleeps), then one of them tries again.
+    int bad = mine == pieces || waitedNs * 4 > ownDone - started;
+    if (!large) {
+        if (!bad) atomic_store_explicit(&badStreak, 0, memory_order_relaxed);
+        else if (atomic_fetch_add_explicit(&badStreak, 1, memory_order_relaxed) + 1 >= 4) {
+            atomic_store_explicit(&badStreak, 0, memory_order_relaxed);
+            atomic_store_explicit(&backoffProducts, 256, memory_order_relaxed);
+        }
+    }
+    return 1;
+}
+
+void nabla_sgemm_t(int transa, int transb, int m, int n, int k, float alpha,
+                   const float *a, int lda, const float *b, int ldb,
+                   float beta, float *c, int ldc) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) { scale_s(m, n, beta, c, (size_t)ldc); return; }
+    int kernel = currentKernel();
+    GemmJob job = {0, kernel, transa, transb, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c};
+    if (runParallel(&job)) return;
+    sgemm_serial(kernel, transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void nabla_dgemm_t(int transa, int transb, int m, int n, int k, double alpha,
+                   const double *a, int lda, const double *b, int ldb,
+                   double beta, double *c, int ldc) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) { scale_d(m, n, beta, c, (size_t)ldc); return; }
+    int kernel = currentKernel();
+    GemmJob job = {1, kernel, transa, transb, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c};
+    if (runParallel(&job)) return;
+    dgemm_serial(kernel, transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 void nabla_sgemm_ex(int m, int n, int k, float alpha, const float *a, int lda,

@@ -170,26 +170,59 @@ public final class Trainer<Scalar: TensorScalar> {
         return permutation[start..<min(start + configuration.batchSize, permutation.count)]
     }
 
-    /// Loss and accuracy on a dataset in inference mode, in chunks of 1,000 rows.
+    /// Loss and accuracy on a dataset in inference mode; the loss is summed
+    /// over chunks of 1,000 rows.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func evaluate(_ dataset: Dataset<Scalar>) throws -> (loss: Double, accuracy: Double) {
         guard dataset.count > 0 else { return (.nan, .nan) }
+        // Inference runs over passes as large as memory allows: the whole
+        // set when the activations fit in a budget (then the features go in
+        // without a copy), else a multiple of 1,000 rows gathered into two
+        // alternating buffers (the first layer keeps its last input, so
+        // refilling the same buffer would copy it first). Rows do not
+        // interact and the GEMM computes each element the same way whatever
+        // the row count, so the logits equal those of 1,000-row chunks; the
+        // loss is still summed per 1,000 rows, as before.
+        let chunk = 1000
+        let stride = MemoryLayout<Scalar>.stride
+        let activationBytesPerRow = (4 * specification.hiddenSizes.reduce(0, +) + 3 * specification.outputSize) * stride
+        let budget = max(64 << 20, dataset.count * dataset.featureCount * stride / 2)
+        let passRows = max(chunk, budget / max(activationBytesPerRow, 1) / chunk * chunk)
         var lossSum = 0.0, correct = 0
-        var batch = Tensor<Scalar>.zeros(shape: [0, dataset.featureCount])
-        var labels: [Int] = []
+        var buffers = [Tensor<Scalar>.zeros(shape: [0, dataset.featureCount]), .zeros(shape: [0, dataset.featureCount])]
+        var passLabels: [Int] = []
+        var chunkLabels: [Int] = []
+        var pass = 0
         var start = 0
         while start < dataset.count {
-            let end = min(start + 1000, dataset.count)
-            dataset.gather(Array(start..<end)[...], features: &batch, labels: &labels)
-            let logits = try network.predict(batch)
-            lossSum += Double(try network.loss.forward(logits, labels: labels)) * Double(end - start)
+            let end = min(start + passRows, dataset.count)
+            let logits: Tensor<Scalar>
+            if start == 0 && end == dataset.count {
+                logits = try network.predict(dataset.features)
+                passLabels = dataset.labels
+            } else {
+                dataset.gather((start..<end).map { $0 }[...], features: &buffers[pass % 2], labels: &passLabels)
+                logits = try network.predict(buffers[pass % 2])
+                pass += 1
+            }
             let c = logits.shape[1]
-            logits.withUnsafeBufferPointer { a in
-                for i in 0..<(end - start) {
-                    var best = 0
-                    for j in 1..<c where a[i * c + j] > a[i * c + best] { best = j }
-                    if best == labels[i] { correct += 1 }
+            try logits.withUnsafeBufferPointer { a in
+                var row = 0
+                while row < end - start {
+                    let rows = min(chunk, end - start - row)
+                    let block = Tensor<Scalar>(shape: [rows, c]) { out in
+                        out.baseAddress!.update(from: a.baseAddress! + row * c, count: rows * c)
+                    }
+                    chunkLabels.removeAll(keepingCapacity: true)
+                    chunkLabels.append(contentsOf: passLabels[row..<(row + rows)])
+                    lossSum += Double(try network.loss.forward(block, labels: chunkLabels)) * Double(rows)
+                    for i in row..<(row + rows) {
+                        var best = 0
+                        for j in 1..<c where a[i * c + j] > a[i * c + best] { best = j }
+                        if best == passLabels[i] { correct += 1 }
+                    }
+                    row += rows
                 }
             }
             start = end

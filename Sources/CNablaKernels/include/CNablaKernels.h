@@ -1,7 +1,7 @@
 #ifndef CNABLAKERNELS_H
 #define CNABLAKERNELS_H
 
-// Single-threaded GEMM for row-major matrices with run-time CPU dispatch
+// GEMM for row-major matrices with run-time CPU dispatch
 // (see kernels.c): AVX-512F+FMA, AVX2+FMA, or a portable baseline.
 //
 //   C = A·B               (nabla_sgemm, nabla_dgemm)
@@ -48,6 +48,44 @@ void nabla_sgemm_t(int transa, int transb, int m, int n, int k, float alpha,
 void nabla_dgemm_t(int transa, int transb, int m, int n, int k, double alpha,
                    const double *a, int lda, const double *b, int ldb,
                    double beta, double *c, int ldc);
+
+/// Threads: products with 2·m·n·k at or above the parallel threshold run on
+/// two threads, the caller and one persistent worker (started on first use),
+/// cut along M or N at micro-tile boundaries, never K: the result is
+/// bit-identical to the one-thread product. A product that finds the worker
+/// busy (GEMMs called from several threads at once) runs on its own thread.
+///
+/// The thread count in use: 1 or 2. Default: 2 when the process may run on
+/// at least 2 CPUs, else 1; the environment variable NABLA_THREADS (1 or
+/// more; values above 2 mean 2) overrides the default.
+int nabla_gemm_threads(void);
+
+/// Sets the thread count (1 or 2; larger values mean 2, 0 or less restores
+/// the default). Returns the previous count.
+int nabla_gemm_set_threads(int threads);
+
+/// Sets the parallel threshold in floating-point operations (2·m·n·k;
+/// default 1,000,000; 0 threads every product that has two tiles to split,
+/// which tests use). Returns the previous threshold.
+long nabla_gemm_set_parallel_threshold(long flops);
+
+/// Sets the size (2·m·n·k) from which a product wakes a sleeping worker
+/// (default 20,000,000); smaller products above the parallel threshold use
+/// the worker only while it is awake (spinning after its last job). Returns
+/// the previous value.
+long nabla_gemm_set_wake_threshold(long flops);
+
+/// Sets how long the worker spins for the next job after finishing one
+/// before it sleeps (default 200,000 ns). Returns the previous value.
+long nabla_gemm_set_spin_nanoseconds(long nanoseconds);
+
+/// Sets the work per piece a shared product is cut into (2·m·n·k / pieces;
+/// default 8,000,000; at least 2 and at most 64 pieces, at most one per
+/// tile; 0 means 2 pieces). Returns the previous value.
+long nabla_gemm_set_piece_flops(long flops);
+
+/// How many products have been split in two so far (for tests).
+unsigned long nabla_gemm_parallel_runs(void);
 
 /// The kernel the dispatcher chose: "avx512", "avx2" or "baseline".
 const char *nabla_gemm_kernel_name(void);
