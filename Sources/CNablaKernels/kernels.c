@@ -162,7 +162,13 @@ static int bestKernel(void) {
     return K_BASELINE;
 }
 
+// A kernel forced for the calling thread only (tests), 0 = none. Thread-local
+// so that forcing the baseline in one test cannot change the bits another
+// test computes at the same time on another thread.
+static _Thread_local int forcedKernel = 0;
+
 static int currentKernel(void) {
+    if (forcedKernel != 0) return forcedKernel;
     int k = atomic_load_explicit(&selectedKernel, memory_order_relaxed);
     if (k == K_UNSET) {
         k = bestKernel();
@@ -184,7 +190,7 @@ const char *nabla_gemm_kernel_name(void) { return kernelName(currentKernel()); }
 const char *nabla_gemm_force_kernel(int which) {
     int best = bestKernel();
     int k = which <= 0 ? best : (which > best ? best : which);
-    atomic_store_explicit(&selectedKernel, k, memory_order_relaxed);
+    forcedKernel = which <= 0 ? 0 : k;
     return kernelName(k);
 }
 

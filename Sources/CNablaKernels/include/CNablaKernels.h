@@ -90,10 +90,11 @@ unsigned long nabla_gemm_parallel_runs(void);
 /// The kernel the dispatcher chose: "avx512", "avx2" or "baseline".
 const char *nabla_gemm_kernel_name(void);
 
-/// Forces a kernel for testing: 0 = automatic, 1 = baseline, 2 = avx2,
-/// 3 = avx512. A kernel the CPU lacks falls back to the best available.
-/// Returns the name of the kernel now selected. Not meant to be raced with
-/// running GEMMs (the selection is one word, read once per call).
+/// Forces a kernel for the calling thread, for testing: 0 = automatic,
+/// 1 = baseline, 2 = avx2, 3 = avx512. A kernel the CPU lacks falls back to the
+/// best available. Other threads keep the automatic choice (a product handed to
+/// the worker thread runs the caller's kernel). Returns the name of the kernel
+/// now selected for this thread.
 const char *nabla_gemm_force_kernel(int which);
 
 #ifdef __cplusplus
