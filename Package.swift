@@ -69,10 +69,12 @@ let package = Package(
         // zlib from the system (every Linux machine with Swift has it), for
         // gzip-compressed MNIST files.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // The built-in digits as a C byte array: part of the binary, so an
+        // installed or copied `nabla` needs no resource bundle beside it.
+        .target(name: "CNablaData"),
         .target(
             name: "NablaData",
-            dependencies: ["NablaTensor", "CZlib"],
-            resources: [.copy("Resources/digits.csv.gz")]
+            dependencies: ["NablaTensor", "CZlib", "CNablaData"]
         ),
         .target(
             name: "NablaNetwork",

@@ -1,3 +1,4 @@
+import CNablaData
 import Foundation
 import NablaTensor
 
@@ -185,14 +186,12 @@ extension Dataset {
     /// [0, 1], labels 0–9 (10 classes).
     ///
     /// - Throws: ``DataError`` (file "digits (built-in)") only if the
-    ///   resource is missing or damaged.
+    ///   embedded data is damaged.
     public static func digits() throws(DataError) -> Dataset {
         let file = "digits (built-in)"
-        guard let path = Bundle.module.path(forResource: "digits.csv", ofType: "gz") else {
-            throw DataError(file: file, problem: "the resource digits.csv.gz is missing from the NablaData bundle")
-        }
-        let bytes: [UInt8]
-        do { bytes = try readFile(path: path) } catch { throw DataError(file: file, problem: error.description) }
+        let compressed = [UInt8](UnsafeBufferPointer(
+            start: nabla_digits_csv_gz(), count: Int(nabla_digits_csv_gz_size())))
+        let bytes = try gzipDecompressed(compressed, name: file)
         let table = try parseCSV(bytes, file: file)
         let result = try fromTable(
             table, file: file, name: "digits", labelColumn: nil, scaling: .divide(by: 16), classCount: 10)

@@ -156,6 +156,41 @@ public func gzipCompressed(_ bytes: [UInt8], level: Int32 = 6, name: String = "g
     return output
 }
 
+/// The data of a gzip stream held in memory (the inverse of
+/// ``gzipCompressed(_:level:name:)``).
+///
+/// - Throws: ``DataError`` (with `file` set to `name`) when the bytes are not
+///   a complete, valid gzip stream.
+public func gzipDecompressed(_ bytes: [UInt8], name: String = "gzip") throws(DataError) -> [UInt8] {
+    var stream = z_stream()
+    // windowBits 15 + 16: expect the gzip wrapper.
+    guard inflateInit2_(&stream, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        throw DataError(file: name, problem: "zlib cannot start decompressing")
+    }
+    defer { inflateEnd(&stream) }
+    var output = [UInt8]()
+    var chunk = [UInt8](repeating: 0, count: 1 << 18)
+    var status: Int32 = Z_OK
+    bytes.withUnsafeBufferPointer { input in
+        chunk.withUnsafeMutableBufferPointer { out in
+            guard let outBase = out.baseAddress else { return }
+            stream.next_in = input.baseAddress.map { UnsafeMutablePointer(mutating: $0) }
+            stream.avail_in = UInt32(input.count)
+            repeat {
+                stream.next_out = outBase
+                stream.avail_out = UInt32(out.count)
+                status = inflate(&stream, Z_NO_FLUSH)
+                output.append(contentsOf: out[0..<(out.count - Int(stream.avail_out))])
+            } while status == Z_OK && (stream.avail_in > 0 || stream.avail_out == 0)
+        }
+    }
+    guard status == Z_STREAM_END else {
+        let reason = status == Z_OK || status == Z_BUF_ERROR ? "the gzip data ends too early" : "the gzip data is corrupt (zlib error \(status))"
+        throw DataError(file: name, problem: reason)
+    }
+    return output
+}
+
 /// Writes `bytes` gzip-compressed to `path`, atomically (see
 /// `writeFileAtomically(_:to:)` for bytes). ``readFile(path:)`` reads it back.
 public func writeGzip(_ bytes: [UInt8], to path: String, level: Int32 = 6) throws(DataError) {
