@@ -134,20 +134,16 @@ struct TourCommand: ParsableCommand {
             gradientTable.add(["(\(readable(point[0])), \(readable(point[1])))", "(\(readable(gv[0])), \(readable(gv[1])))"])
         }
         show(gradientTable.text)
-        func descend(rate: Double) -> [[Double]] {
-            var x = [-3.0, 4.0]
-            var path = [x]
-            for _ in 0..<100 {
-                let gv = [2 * x[0], 2 * x[1]]  // the exact gradient
-                x = [x[0] - rate * gv[0], x[1] - rate * gv[1]]
-                path.append(x)
-            }
-            return path
+        // The same descent as `nabla descend` (Optimizer's SGD, exact gradients).
+        let problem = try Problem(expression: "x0^2 + x1^2", at: "x0=-3,x1=4")
+        func descend(rate: Double) throws -> Descent {
+            try Descent.run(problem, kind: .sgd, learningRate: rate, steps: 100, gradient: .exact, keepsPath: true)
         }
-        var descentTable = Table(["learning rate", "after 100 steps from (−3, 4)", "f"], rightAligned: [0, 2])
+        var descentTable = Table(["learning rate", "end point (100 steps from (−3, 4))", "f", "status"], rightAligned: [0, 2])
         for rate in [0.1, 10, 1e-10] {
-            let end = descend(rate: rate).last!
-            descentTable.add([short(rate), "(\(short(end[0])), \(short(end[1])))", short(bowl(end))])
+            let run = try descend(rate: rate)
+            descentTable.add([short(rate), "(\(short(run.end[0])), \(short(run.end[1])))", short(run.endValue),
+                              run.status.brief])
         }
         show(descentTable.text)
         say("A learning rate of 0.1 reaches the minimum (0, 0); 10 overshoots further each step and diverges; "
@@ -155,7 +151,7 @@ struct TourCommand: ParsableCommand {
         var field = Chart(title: "−∇f for f = x0² + x1², and gradient descent (lr 0.1)", x: Axis("x0"), y: Axis("x1"))
         field.contour(x: -4...4, y: -4...4) { x, y in x * x + y * y }
         field.quiver(x: -4...4, y: -4...4, count: 13, label: "−∇f") { x, y in (-2 * x, -2 * y) }
-        field.path(descend(rate: 0.1).prefix(30).map { PlotPoint($0[0], $0[1]) }, label: "descent from (−3, 4)")
+        field.path(try descend(rate: 0.1).path.prefix(30).map { PlotPoint($0[0], $0[1]) }, label: "descent from (−3, 4)")
         html.figure(field, caption: "The negative gradient points to the minimum; each step follows it.", width: 600, height: 560)
 
         // 6. Backprop versus numerical
