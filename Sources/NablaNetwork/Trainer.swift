@@ -373,13 +373,7 @@ public final class Trainer<Scalar: TensorScalar> {
         try check("training.batch", String(configuration.batchSize))
         try check("training.seed", String(configuration.seed))
         try check("optimizer.kind", optimizer.kind.description)
-        for p in network.parameters + network.buffers {
-            let t = try file.tensor(p.name, as: Scalar.self)
-            guard t.shape == p.value.shape else {
-                throw NetworkError.invalidConfiguration("\(path): \(p.name) has shape \(t.shape), expected \(p.value.shape)")
-            }
-            p.value = t
-        }
+        try Self.loadTensors(of: network, from: file, path: path)
         optimizer.state = [:]
         for p in network.parameters {
             for slot in optimizer.kind.slots where file.names.contains("optimizer.\(p.name).\(slot)") {
@@ -408,11 +402,9 @@ public final class Trainer<Scalar: TensorScalar> {
         lastCheckpointIteration = iteration
     }
 
-    /// Rebuilds the network stored in a checkpoint (for prediction).
-    public static func loadModel(from path: String) throws -> (NetworkSpecification, Sequential<Scalar>) {
-        let file = try SafeTensorsFile.read(from: path)
-        let specification = try NetworkSpecification(metadata: file.metadata, file: path)
-        let network = specification.makeNetwork(Scalar.self)
+    /// Sets every parameter and buffer of `network` from the tensors of the
+    /// same names in `file`, checking their shapes.
+    private static func loadTensors(of network: Sequential<Scalar>, from file: SafeTensorsFile, path: String) throws {
         for p in network.parameters + network.buffers {
             let t = try file.tensor(p.name, as: Scalar.self)
             guard t.shape == p.value.shape else {
@@ -420,6 +412,14 @@ public final class Trainer<Scalar: TensorScalar> {
             }
             p.value = t
         }
+    }
+
+    /// Rebuilds the network stored in a checkpoint (for prediction).
+    public static func loadModel(from path: String) throws -> (NetworkSpecification, Sequential<Scalar>) {
+        let file = try SafeTensorsFile.read(from: path)
+        let specification = try NetworkSpecification(metadata: file.metadata, file: path)
+        let network = specification.makeNetwork(Scalar.self)
+        try Self.loadTensors(of: network, from: file, path: path)
         return (specification, network)
     }
 }
