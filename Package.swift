@@ -4,6 +4,7 @@
 //
 // Layers (dependencies point down only, see docs/ARCHITECTURE.md):
 //   NablaRules      the scalar protocol and the one table of derivative rules
+//                   (CNablaMath: sincos in C, so both come from one reduction)
 //   NablaNumerical  finite differences with error control, complex step,
 //                   gradient checks
 //   NablaForward    forward mode: nestable dual numbers
@@ -35,9 +36,12 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
+        // sin and cos from one argument reduction (glibc's sincos), for the
+        // sine rule's value and derivative together.
+        .target(name: "CNablaMath"),
         .target(
             name: "NablaRules",
-            dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["CNablaMath", .product(name: "RealModule", package: "swift-numerics")]
         ),
         .target(
             name: "NablaNumerical",

@@ -51,8 +51,8 @@ public struct Dual<T: DifferentiableScalar>: RuleTableScalar {
 
     @inlinable @inline(__always)
     public static func applying(_ operation: UnaryOperation, to x: Self) -> Self {
-        let y = operation.value(x.value)
-        return Self(value: y, tangent: operation.derivative(at: x.value, value: y) * x.tangent)
+        let (y, d) = operation.valueAndDerivative(x.value)
+        return Self(value: y, tangent: d * x.tangent)
     }
 
     @inlinable @inline(__always)

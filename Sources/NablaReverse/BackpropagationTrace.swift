@@ -46,7 +46,7 @@ public func backpropagate<T: DifferentiableScalar>(
             return BackpropagationTrace(value: y.value, gradient: [T](repeating: T.zero, count: x.count),
                                         adjoints: watched.map { _ in T.zero })
         }
-        let adjoints = tape.pointee.backward(seeds: [(y.index, 1)], lowest: x.count)
+        let adjoints = tape.pointee.backward(seeds: [(y.index, 1)], lowest: x.count, keepsIntermediates: true)
         defer { adjoints.deallocate() }
         return BackpropagationTrace(
             value: y.value, gradient: Array(UnsafeBufferPointer(start: adjoints, count: x.count)),

@@ -12,12 +12,7 @@ func withTape<T: DifferentiableScalar, R>(
     // 64 KiB to start: below glibc's mmap threshold (128 KiB), so a fresh
     // tape per call comes from the heap's free list, not new pages.
     tape.initialize(to: TapeStorage(capacity: 65536 / MemoryLayout<TapeNode<T>>.stride))
-    tape.pointee.detectsAnomalies = detectsAnomalies
-    if detectsAnomalies {
-        let log = UnsafeMutablePointer<[String]>.allocate(capacity: 1)
-        log.initialize(to: [])
-        tape.pointee.operationLog = log
-    }
+    if detectsAnomalies { tape.pointee.startDetectingAnomalies() }
     defer {
         tape.pointee.release()
         #if DEBUG
@@ -31,8 +26,9 @@ func withTape<T: DifferentiableScalar, R>(
     var inputs: [TapeVariable<T>] = []
     inputs.reserveCapacity(x.count)
     for (i, value) in x.enumerated() {
-        let index = tape.pointee.record(parent0: Int32(i), partial0: 0, parent1: Int32(i), partial1: 0)
-        if detectsAnomalies { tape.pointee.operationLog?.pointee.append("input \(i)") }
+        let index = tape.pointee.record(
+            TapeNode(parent0: Int32(i), partial0: 0, parent1: Int32(i), partial1: 0),
+            value: value, operation: .input(i), arguments: (value, value))
         inputs.append(TapeVariable(value: value, index: index, tape: tape))
     }
     return try body(tape, inputs)
@@ -210,7 +206,7 @@ public func valueAndGradientDetectingAnomalies<T: DifferentiableScalar>(
             throw AnomalyError(pass: .forward, operation: "input \(bad) = \(x[bad])", node: bad)
         }
         guard y.tape != nil else { return (y.value, [T](repeating: T.zero, count: x.count)) }
-        let adjoints = tape.pointee.backward(seeds: [(y.index, 1)], lowest: x.count)
+        let adjoints = tape.pointee.backward(seeds: [(y.index, 1)], lowest: x.count, keepsIntermediates: true)
         defer { adjoints.deallocate() }
         if let node = tape.pointee.firstBackwardAnomaly(adjoints: adjoints, from: Int(y.index), lowest: x.count) {
             throw AnomalyError(pass: .backward, operation: tape.pointee.operations[node], node: node)

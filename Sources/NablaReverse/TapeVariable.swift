@@ -61,15 +61,13 @@ public struct TapeVariable<T: DifferentiableScalar>: RuleTableScalar {
 
     @inlinable @inline(__always)
     public static func applying(_ operation: UnaryOperation, to x: Self) -> Self {
-        let y = operation.value(x.value)
-        guard let tape = x.tape else { return Self(constant: y) }
+        guard let tape = x.tape else { return Self(constant: operation.value(x.value)) }
         check(tape)
-        let d = operation.derivative(at: x.value, value: y)
+        let (y, d) = operation.valueAndDerivative(x.value)
         let own = Int32(truncatingIfNeeded: tape.pointee.count)
-        let index = tape.pointee.record(parent0: x.index, partial0: d, parent1: own, partial1: 0)
-        if tape.pointee.detectsAnomalies {
-            tape.pointee.noteOperation(operation.name, value: y, inputs: [x.value], partials: [d])
-        }
+        let index = tape.pointee.record(
+            TapeNode(parent0: x.index, partial0: d, parent1: own, partial1: 0),
+            value: y, operation: .unary(operation), arguments: (x.value, x.value))
         return Self(value: y, index: index, tape: tape)
     }
 
@@ -86,11 +84,9 @@ public struct TapeVariable<T: DifferentiableScalar>: RuleTableScalar {
         // with partial 0 (so a NaN partial of a constant, x^y at x = 0 for
         // the exponent, is never used).
         let index = tape.pointee.record(
-            parent0: x.tape == nil ? own : x.index, partial0: x.tape == nil ? 0 : dx,
-            parent1: y.tape == nil ? own : y.index, partial1: y.tape == nil ? 0 : dy)
-        if tape.pointee.detectsAnomalies {
-            tape.pointee.noteOperation(operation.name, value: z, inputs: [x.value, y.value], partials: [dx, dy])
-        }
+            TapeNode(parent0: x.tape == nil ? own : x.index, partial0: x.tape == nil ? 0 : dx,
+                     parent1: y.tape == nil ? own : y.index, partial1: y.tape == nil ? 0 : dy),
+            value: z, operation: .binary(operation), arguments: (x.value, y.value))
         return Self(value: z, index: index, tape: tape)
     }
 }

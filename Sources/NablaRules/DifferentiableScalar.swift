@@ -1,4 +1,5 @@
 @_exported import RealModule
+import CNablaMath
 
 /// A scalar that every Nabla engine can compute with: plain arithmetic, the
 /// elementary functions of swift-numerics, and the few extra functions deep
@@ -41,6 +42,11 @@ public protocol DifferentiableScalar: ElementaryFunctions, ExpressibleByIntegerL
     /// Whether the value is neither NaN nor infinite (for a dual number or a
     /// complex step, every part). Anomaly detection reads it.
     var isFinite: Bool { get }
+
+    /// sin(x) and cos(x) together. Float and Double compute both from one
+    /// argument reduction (glibc's `sincos`), which makes the sine rule's
+    /// derivative nearly free in automatic differentiation.
+    static func sinAndCos(_ x: Self) -> (sin: Self, cos: Self)
 
     /// The angle of the point (x, y), in (-π, π].
     static func atan2(y: Self, x: Self) -> Self
@@ -116,5 +122,25 @@ extension DifferentiableScalar where Self: Real {
     }
 }
 
-extension Double: DifferentiableScalar {}
-extension Float: DifferentiableScalar {}
+extension DifferentiableScalar {
+    @inlinable @inline(__always)
+    public static func sinAndCos(_ x: Self) -> (sin: Self, cos: Self) { (sin(x), cos(x)) }
+}
+
+extension Double: DifferentiableScalar {
+    @inlinable @inline(__always)
+    public static func sinAndCos(_ x: Double) -> (sin: Double, cos: Double) {
+        var s = 0.0, c = 0.0
+        nabla_sincos(x, &s, &c)
+        return (s, c)
+    }
+}
+
+extension Float: DifferentiableScalar {
+    @inlinable @inline(__always)
+    public static func sinAndCos(_ x: Float) -> (sin: Float, cos: Float) {
+        var s: Float = 0, c: Float = 0
+        nabla_sincosf(x, &s, &c)
+        return (s, c)
+    }
+}

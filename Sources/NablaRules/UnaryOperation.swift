@@ -126,6 +126,24 @@ public enum UnaryOperation: Hashable, Sendable {
         }
     }
 
+    /// f(x) and f′(x) together: the sine and cosine rules compute both from
+    /// one argument reduction (``DifferentiableScalar/sinAndCos(_:)``), every
+    /// other rule is ``value(_:)`` then ``derivative(at:value:)``.
+    @inlinable @inline(__always)
+    public func valueAndDerivative<T: DifferentiableScalar>(_ x: T) -> (value: T, derivative: T) {
+        switch self {
+        case .sin:
+            let (s, c) = T.sinAndCos(x)
+            return (s, c)
+        case .cos:
+            let (s, c) = T.sinAndCos(x)
+            return (c, -s)
+        default:
+            let y = value(x)
+            return (y, derivative(at: x, value: y))
+        }
+    }
+
     /// f′(x), given x and the already computed value y = f(x) (several rules
     /// are cheapest in terms of y: exp, tanh, sigmoid, sqrt).
     @inlinable @inline(__always)
