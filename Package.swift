@@ -59,9 +59,13 @@ let package = Package(
             name: "NablaReverse",
             dependencies: ["NablaRules", "NablaForward"]
         ),
-        // C kernels (matmul) with per-function target attributes, chosen at
-        // run time; no unsafe flags.
-        .target(name: "CNablaKernels"),
+        // C kernels (matmul, sigmoid) with per-function target attributes,
+        // chosen at run time; no unsafe flags. The sigmoid's AVX2 path takes
+        // its exponentials from glibc's vector math library, libmvec.
+        .target(
+            name: "CNablaKernels",
+            linkerSettings: [.linkedLibrary("mvec", .when(platforms: [.linux]))]
+        ),
         .target(
             name: "NablaTensor",
             dependencies: ["NablaRules", "CNablaKernels", .product(name: "RealModule", package: "swift-numerics")]

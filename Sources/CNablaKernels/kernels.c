@@ -252,6 +252,56 @@ static void dgemm_serial(int kernel, int transa, int transb, int m, int n, int k
     if (rc != 0) naive_d(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
+// The last few columns of a product (gemm_impl.h, "thin"): decided and
+// computed once for the whole product, on the calling thread, before the
+// rest is run or split between threads, so that every element is computed
+// the same way whatever the thread count. Returns how many columns it took.
+static int sgemm_thin(int kernel, int transa, int transb, int m, int n, int k, float alpha,
+                      const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
+    int thin = 0, rc = 0;
+    switch (kernel) {
+#if defined(__x86_64__)
+    case K_AVX512:
+        thin = thin_count_s_avx512(n);
+        if (thin) rc = thin_s_avx512(transa, transb, m, n - thin, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        break;
+    case K_AVX2:
+        thin = thin_count_s_avx2(n);
+        if (thin) rc = thin_s_avx2(transa, transb, m, n - thin, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        break;
+#endif
+    default: break;
+    }
+    if (rc != 0) {
+        const float *bt = transb ? b + (size_t)(n - thin) * ldb : b + (n - thin);
+        naive_s(transa, transb, m, thin, k, alpha, a, lda, bt, ldb, beta, c + (n - thin), ldc);
+    }
+    return thin;
+}
+
+static int dgemm_thin(int kernel, int transa, int transb, int m, int n, int k, double alpha,
+                      const double *a, int lda, const double *b, int ldb, double beta, double *c, int ldc) {
+    int thin = 0, rc = 0;
+    switch (kernel) {
+#if defined(__x86_64__)
+    case K_AVX512:
+        thin = thin_count_d_avx512(n);
+        if (thin) rc = thin_d_avx512(transa, transb, m, n - thin, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        break;
+    case K_AVX2:
+        thin = thin_count_d_avx2(n);
+        if (thin) rc = thin_d_avx2(transa, transb, m, n - thin, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        break;
+#endif
+    default: break;
+    }
+    if (rc != 0) {
+        const double *bt = transb ? b + (size_t)(n - thin) * ldb : b + (n - thin);
+        naive_d(transa, transb, m, thin, k, alpha, a, lda, bt, ldb, beta, c + (n - thin), ldc);
+    }
+    return thin;
+}
+
 // ------------------------------------------------------------ two threads
 //
 // Large products are shared between the calling thread and one persistent
@@ -570,6 +620,7 @@ void nabla_sgemm_t(int transa, int transb, int m, int n, int k, float alpha,
     if (m <= 0 || n <= 0) return;
     if (k <= 0) { scale_s(m, n, beta, c, (size_t)ldc); return; }
     int kernel = currentKernel();
+    n -= sgemm_thin(kernel, transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     GemmJob job = {0, kernel, transa, transb, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c};
     if (runParallel(&job)) return;
     sgemm_serial(kernel, transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
@@ -581,6 +632,7 @@ void nabla_dgemm_t(int transa, int transb, int m, int n, int k, double alpha,
     if (m <= 0 || n <= 0) return;
     if (k <= 0) { scale_d(m, n, beta, c, (size_t)ldc); return; }
     int kernel = currentKernel();
+    n -= dgemm_thin(kernel, transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     GemmJob job = {1, kernel, transa, transb, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c};
     if (runParallel(&job)) return;
     dgemm_serial(kernel, transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);

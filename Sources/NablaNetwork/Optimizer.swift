@@ -156,11 +156,7 @@ public final class Optimizer<Scalar: TensorScalar> {
         }
         var squares = 0.0
         for (k, g) in gradients.enumerated() {
-            let s = g.withUnsafeBufferPointer { g in
-                var s: Scalar = 0
-                for x in g { s += x * x }
-                return Double(s)
-            }
+            let s = g.withUnsafeBufferPointer { Self.sumOfSquares($0) }
             guard s.isFinite else {
                 throw NetworkError.nonFinite(
                     "iteration \(iteration + 1): the gradient of \(parameters[k].name) contains NaN or infinity")
@@ -177,6 +173,26 @@ public final class Optimizer<Scalar: TensorScalar> {
         let eta = Scalar(currentLearningRate)
         iteration += 1
         for (p, g) in zip(parameters, gradients) { apply(p, g, eta) }
+    }
+
+    /// Σ xᵢ² with eight partial sums: one running sum is a chain of
+    /// dependent additions (about 50 µs for the 39,760 gradients of the
+    /// TwoLayerNet); eight independent ones vectorise (about 5 µs).
+    static func sumOfSquares(_ x: UnsafeBufferPointer<Scalar>) -> Double {
+        var partial = SIMD8<Scalar>()
+        let n = x.count, whole = n / 8 * 8
+        var i = 0
+        while i < whole {
+            let v = SIMD8<Scalar>(x[i], x[i + 1], x[i + 2], x[i + 3], x[i + 4], x[i + 5], x[i + 6], x[i + 7])
+            partial += v * v
+            i += 8
+        }
+        var s = partial.sum()
+        while i < n {
+            s += x[i] * x[i]
+            i += 1
+        }
+        return Double(s)
     }
 
     private func slot(_ name: String, _ p: Parameter<Scalar>) -> Tensor<Scalar> {

@@ -104,11 +104,43 @@ struct LayerTests {
         let x = try Tensor<Double>([[-1.7, -0.4, 0.3], [0.9, 2.2, -3.1]])
         let layer = Activation<Double>(op)
         let y = try layer.forward(x, training: true)
-        #expect(y.scalars == x.scalars.map { op.value($0) })
+        // Exactly the rule's values, but for the sigmoid, whose Float and
+        // Double layers take their exponentials from the vector math library
+        // (within 4 ulp of exp; see the next test).
+        for (a, b) in zip(y.scalars, x.scalars.map { op.value($0) }) {
+            #expect(op == .sigmoid ? abs(a - b) <= 2e-15 * abs(b) : a == b)
+        }
         try checkLayerGradients(layer, input: x)
         let layerF = Activation<Float>(op)
         let yf = try layerF.forward(try Tensor<Float>(shape: x.shape, scalars: x.scalars.map { Float($0) }), training: true)
         for (a, b) in zip(yf.scalars, y.scalars) { #expect(abs(Double(a) - b) <= 1e-6) }
+    }
+
+    /// The sigmoid layer's C kernel (vector exponentials on AVX2, the scalar
+    /// formula for the last elements) against the rule table's scalar
+    /// sigmoid: every length from 0 to 37, so each vector/scalar split runs,
+    /// huge and tiny arguments, signed zeros, infinities and NaN.
+    @Test("Sigmoid kernel agrees with the rule table, special values included")
+    func sigmoidKernel() throws {
+        var values: [Double] = [0, -0.0, 1e-300, -1e-300, 0.5, -0.5, 17, -17, 40, -40, 88, -88, 700, -700, 745.2, -745.2,
+                                1e308, -1e308, .infinity, -.infinity, .nan, 3.25, -3.25]
+        values += (0..<60).map { Double($0) * 0.37 - 11 }
+        for length in 0...37 {
+            let x = Array(values.prefix(length))
+            let y = try Activation<Double>.sigmoid().forward(Tensor(shape: [length], scalars: x), training: true)
+            for (xi, yi) in zip(x, y.scalars) {
+                let expected = UnaryOperation.sigmoid.value(xi)
+                #expect(expected.isNaN ? yi.isNaN : abs(yi - expected) <= 2e-15 * abs(expected) + 1e-300, "sigmoid(\(xi)) = \(yi), expected \(expected)")
+            }
+            let xf = x.map { Float($0) }
+            let yf = try Activation<Float>.sigmoid().forward(Tensor(shape: [length], scalars: xf), training: true)
+            for (xi, yi) in zip(xf, yf.scalars) {
+                let expected = UnaryOperation.sigmoid.value(xi)
+                #expect(expected.isNaN ? yi.isNaN : abs(yi - expected) <= 1e-6 * abs(expected) + 1e-37, "Float sigmoid(\(xi)) = \(yi), expected \(expected)")
+            }
+        }
+        let all = try Activation<Double>.sigmoid().forward(Tensor(shape: [values.count], scalars: values), training: true).scalars
+        #expect(all[0] == 0.5 && all[1] == 0.5 && all[18] == 1 && all[19] == 0 && all[20].isNaN)
     }
 
     @Test("Sigmoid backward is dy·y(1 − y), ReLU's is dy·step(x) with relu'(0) = 0")

@@ -54,6 +54,45 @@ struct RuleTableTests {
         }
     }
 
+    /// `valueAndDerivative` (what the engines call) is `value` and
+    /// `derivative` computed together: for sin and cos from one argument
+    /// reduction (glibc's sincos), for every other rule the same two calls.
+    @Test("value and derivative together", arguments: RuleCases.unary)
+    func valueAndDerivativeTogether(_ c: UnaryCase) {
+        let op = c.operation
+        for x in c.points {
+            let (y, d) = op.valueAndDerivative(x)
+            let yRef = op.value(x), dRef = op.derivative(at: x, value: yRef)
+            #expect(isClose(y, yRef, relative: 2e-16, absolute: 0) || (y.isNaN && yRef.isNaN), "\(c)(\(x)): \(y) vs \(yRef)")
+            #expect(isClose(d, dRef, relative: 2e-16, absolute: 1e-300) || (d.isNaN && dRef.isNaN),
+                    "\(c)'(\(x)): \(d) vs \(dRef)")
+            let xf = Float(x)
+            let (yf, df) = op.valueAndDerivative(xf)
+            let yfRef = op.value(xf), dfRef = op.derivative(at: xf, value: yfRef)
+            #expect(isClose(Double(yf), Double(yfRef), relative: 1.2e-7, absolute: 0) || (yf.isNaN && yfRef.isNaN))
+            #expect(isClose(Double(df), Double(dfRef), relative: 1.2e-7, absolute: 1e-38) || (df.isNaN && dfRef.isNaN))
+        }
+    }
+
+    /// sinAndCos against the separate functions over a wide sweep, large
+    /// arguments (Payne-Hanek reduction) and the special values included:
+    /// within one rounding of each.
+    @Test func sinAndCosAgreeWithSinAndCos() {
+        var arguments: [Double] = [0, -0.0, .pi, -.pi / 2, 1e-300, 1e22, -1e300, .infinity, -.infinity, .nan]
+        arguments += (0..<2000).map { Double($0) * 0.0137 - 13.7 }
+        for x in arguments {
+            let (s, c) = Double.sinAndCos(x)
+            #expect(isClose(s, Double.sin(x), relative: 2.3e-16, absolute: 0) || (s.isNaN && Double.sin(x).isNaN), "sin(\(x))")
+            #expect(isClose(c, Double.cos(x), relative: 2.3e-16, absolute: 0) || (c.isNaN && Double.cos(x).isNaN), "cos(\(x))")
+            let xf = Float(x)
+            let (sf, cf) = Float.sinAndCos(xf)
+            #expect(isClose(Double(sf), Double(Float.sin(xf)), relative: 1.2e-7, absolute: 0) || (sf.isNaN && Float.sin(xf).isNaN),
+                    "sin(\(xf)) in Float")
+            #expect(isClose(Double(cf), Double(Float.cos(xf)), relative: 1.2e-7, absolute: 0) || (cf.isNaN && Float.cos(xf).isNaN),
+                    "cos(\(xf)) in Float")
+        }
+    }
+
     @Test("unary derivative in Float", arguments: RuleCases.unary)
     func unaryFloat(_ c: UnaryCase) throws {
         let op = c.operation

@@ -117,6 +117,56 @@ struct GemmKernelTests {
         }
     }
 
+    /// Transposed operands on the shapes that take the special paths: the
+    /// last columns computed as dot products (op(A) = A) or along C's rows
+    /// (op(A) = Aᵀ) when fewer than half a vector is left over after whole
+    /// tiles (n = 17, 18, 20, 50, 65 in Float; 10, 17, 18, 50, 65 in Double),
+    /// and A read in place when B has at most four panels.
+    @Test func transposedOperandsOnTheThinAndDirectPaths() {
+        let shapes = [(13, 50, 37), (9, 18, 11), (26, 20, 9), (7, 10, 5), (70, 65, 67), (5, 17, 1), (100, 50, 20)]
+        for (which, name) in Self.kernels() {
+            _ = nabla_gemm_force_kernel(which)
+            defer { _ = nabla_gemm_force_kernel(0) }
+            for (index, (m, n, k)) in shapes.enumerated() {
+                for (ta, tb) in [(0, 0), (1, 0), (0, 1), (1, 1)] as [(Int32, Int32)] {
+                    var rng = LCG(state: UInt64(300 + index))
+                    let a = (0..<(m * k)).map { _ in rng.next() }
+                    let b = (0..<(k * n)).map { _ in rng.next() }
+                    let c0 = (0..<(m * n)).map { _ in rng.next() }
+                    let lda = Int32(ta == 1 ? m : k), ldb = Int32(tb == 1 ? k : n)
+                    var cd = c0
+                    nabla_dgemm_t(ta, tb, Int32(m), Int32(n), Int32(k), 0.75, a, lda, b, ldb, -1.5, &cd, Int32(n))
+                    var cf = c0.map { Float($0) }
+                    let af = a.map { Float($0) }, bf = b.map { Float($0) }
+                    nabla_sgemm_t(ta, tb, Int32(m), Int32(n), Int32(k), 0.75, af, lda, bf, ldb, -1.5, &cf, Int32(n))
+                    var worstDouble = 0.0, worstFloat = 0.0
+                    for i in 0..<m {
+                        for j in 0..<n {
+                            var sum = 0.0, magnitude = 0.0, sumF = 0.0
+                            for p in 0..<k {
+                                let x = ta == 1 ? a[p * m + i] : a[i * k + p]
+                                let y = tb == 1 ? b[j * k + p] : b[p * n + j]
+                                sum += x * y
+                                magnitude += abs(x * y)
+                                let xf = ta == 1 ? af[p * m + i] : af[i * k + p]
+                                let yf = tb == 1 ? bf[j * k + p] : bf[p * n + j]
+                                sumF += Double(xf) * Double(yf)
+                            }
+                            let scale = 0.75 * magnitude + 1.5 * abs(c0[i * n + j]) + 1e-30
+                            let expected = 0.75 * sum - 1.5 * c0[i * n + j]
+                            let expectedF = 0.75 * sumF - 1.5 * Double(Float(c0[i * n + j]))
+                            worstDouble = max(worstDouble, abs(cd[i * n + j] - expected) / scale)
+                            worstFloat = max(worstFloat, abs(Double(cf[i * n + j]) - expectedF) / scale)
+                        }
+                    }
+                    let bound = Double(k).squareRoot()
+                    #expect(worstDouble <= 1e-13 * bound, "\(name) Double \(m)x\(n)x\(k) ta=\(ta) tb=\(tb): \(worstDouble)")
+                    #expect(worstFloat <= 1e-5 * bound, "\(name) Float \(m)x\(n)x\(k) ta=\(ta) tb=\(tb): \(worstFloat)")
+                }
+            }
+        }
+    }
+
     @Test func kernelName() {
         let name = String(cString: nabla_gemm_kernel_name())
         #expect(["avx512", "avx2", "baseline"].contains(name))

@@ -13,6 +13,8 @@
 // k == 0 gives C = beta·C. Negative sizes are treated as 0. NaN and infinity
 // in A and B propagate as in the naive product (no zero skipping).
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -96,6 +98,13 @@ const char *nabla_gemm_kernel_name(void);
 /// the worker thread runs the caller's kernel). Returns the name of the kernel
 /// now selected for this thread.
 const char *nabla_gemm_force_kernel(int which);
+
+/// y[i] = sigmoid(x[i]) = 1 / (1 + exp(-x[i])) for i < n, without overflow
+/// (exp of -|x| only). On x86-64 Linux with AVX2 the exponentials come from
+/// glibc's vector math library (within 4 ulp of exp); NaN stays NaN, -inf
+/// gives 0 and +inf gives 1. x and y may be the same buffer.
+void nabla_sigmoid_f32(const float *x, float *y, size_t n);
+void nabla_sigmoid_f64(const double *x, double *y, size_t n);
 
 #ifdef __cplusplus
 }
