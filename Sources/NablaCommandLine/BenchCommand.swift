@@ -33,7 +33,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Comma-separated sections to run: numdiff, scalar, overhead, gemm, train, numgrad.")
     var section: String = "numdiff"
 
-    @Option(help: "Threads (accepted for the peers' protocol; numdiff is single-threaded).")
+    @Option(help: "Threads for the GEMM kernels (1 or 2; sets NABLA_THREADS unless it is already set). numdiff and scalar are single-threaded.")
     var threads: Int = 1
 
     @Option(help: "Repetitions (accepted for the peers' protocol).")
@@ -45,6 +45,9 @@ struct BenchCommand: ParsableCommand {
     var numgradParams: Int = 0
 
     func run() throws {
+        // The kernels read NABLA_THREADS on their first product; peers.py also
+        // pins the process to that many CPUs.
+        if getenv("NABLA_THREADS") == nil { setenv("NABLA_THREADS", String(max(threads, 1)), 1) }
         for name in section.split(separator: ",").map(String.init) {
             switch name {
             case "numdiff":
