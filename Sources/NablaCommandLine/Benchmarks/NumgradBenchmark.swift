@@ -74,8 +74,10 @@ struct NumgradBenchmark {
             nabla_dgemm(Int32(batch), Int32(hidden), Int32(inputs), x, Int32(inputs), w1, Int32(hidden), a1, Int32(hidden))
             for r in 0..<batch {
                 let row = a1 + r * hidden
-                for j in 0..<hidden { row[j] = 1 / (1 + Foundation.exp(-(row[j] + b1[j]))) }
+                for j in 0..<hidden { row[j] += b1[j] }
             }
+            // The sigmoid layer's kernel (vector exponentials), in place.
+            nabla_sigmoid_f64(a1, a1, batch * hidden)
             nabla_dgemm(Int32(batch), Int32(classes), Int32(hidden), a1, Int32(hidden), w2, Int32(classes), a2, Int32(classes))
             var total = 0.0
             for r in 0..<batch {
