@@ -214,7 +214,7 @@ GATTR static inline __attribute__((always_inline)) void G_FN(thin_dot)(
         }
 }
 
-GATTR static int G_FN(thin)(int transa, int transb, int m, int n0, int n, int k, GT alpha,
+GATTR __attribute__((unused)) static int G_FN(thin)(int transa, int transb, int m, int n0, int n, int k, GT alpha,
                             const GT *a, size_t lda, const GT *b, size_t ldb,
                             GT beta, GT *c, size_t ldc)
 {
@@ -279,7 +279,7 @@ GATTR static int G_FN(thin)(int transa, int transb, int m, int n0, int n, int k,
 // there is at least one whole tile). kernels.c decides this once for the
 // whole product, before any split between threads, and hands gemm below a
 // column count that is a multiple of G_NR.
-GATTR static int G_FN(thin_count)(int n) {
+GATTR __attribute__((unused)) static int G_FN(thin_count)(int n) {
     int rest = G_VL > 1 && n > G_NR ? n % G_NR : 0;
     return rest * 2 <= G_VL ? rest : 0;
 }

@@ -256,51 +256,36 @@ static void dgemm_serial(int kernel, int transa, int transb, int m, int n, int k
 // computed once for the whole product, on the calling thread, before the
 // rest is run or split between threads, so that every element is computed
 // the same way whatever the thread count. Returns how many columns it took.
-static int sgemm_thin(int kernel, int transa, int transb, int m, int n, int k, float alpha,
-                      const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
-    int thin = 0, rc = 0;
-    switch (kernel) {
 #if defined(__x86_64__)
-    case K_AVX512:
-        thin = thin_count_s_avx512(n);
-        if (thin) rc = thin_s_avx512(transa, transb, m, n - thin, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+#define THIN_X86(S)                                                                       \
+    case K_AVX512:                                                                        \
+        thin = thin_count_##S##_avx512(n);                                                \
+        if (thin) rc = thin_##S##_avx512(transa, transb, m, n - thin, n, k, alpha, a, lda, b, ldb, beta, c, ldc); \
+        break;                                                                            \
+    case K_AVX2:                                                                          \
+        thin = thin_count_##S##_avx2(n);                                                  \
+        if (thin) rc = thin_##S##_avx2(transa, transb, m, n - thin, n, k, alpha, a, lda, b, ldb, beta, c, ldc); \
         break;
-    case K_AVX2:
-        thin = thin_count_s_avx2(n);
-        if (thin) rc = thin_s_avx2(transa, transb, m, n - thin, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        break;
+#else
+#define THIN_X86(S)
 #endif
-    default: break;
+#define THIN(GTYPE, NAME, S, NAIVE_FN)                                                    \
+    static int NAME(int kernel, int transa, int transb, int m, int n, int k, GTYPE alpha, \
+                    const GTYPE *a, int lda, const GTYPE *b, int ldb, GTYPE beta,         \
+                    GTYPE *c, int ldc) {                                                  \
+        int thin = 0, rc = 0;                                                             \
+        switch (kernel) {                                                                 \
+        THIN_X86(S)                                                                       \
+        default: break;                                                                   \
+        }                                                                                 \
+        if (rc != 0) {                                                                    \
+            const GTYPE *bt = transb ? b + (size_t)(n - thin) * ldb : b + (n - thin);     \
+            NAIVE_FN(transa, transb, m, thin, k, alpha, a, lda, bt, ldb, beta, c + (n - thin), ldc); \
+        }                                                                                 \
+        return thin;                                                                      \
     }
-    if (rc != 0) {
-        const float *bt = transb ? b + (size_t)(n - thin) * ldb : b + (n - thin);
-        naive_s(transa, transb, m, thin, k, alpha, a, lda, bt, ldb, beta, c + (n - thin), ldc);
-    }
-    return thin;
-}
-
-static int dgemm_thin(int kernel, int transa, int transb, int m, int n, int k, double alpha,
-                      const double *a, int lda, const double *b, int ldb, double beta, double *c, int ldc) {
-    int thin = 0, rc = 0;
-    switch (kernel) {
-#if defined(__x86_64__)
-    case K_AVX512:
-        thin = thin_count_d_avx512(n);
-        if (thin) rc = thin_d_avx512(transa, transb, m, n - thin, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        break;
-    case K_AVX2:
-        thin = thin_count_d_avx2(n);
-        if (thin) rc = thin_d_avx2(transa, transb, m, n - thin, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        break;
-#endif
-    default: break;
-    }
-    if (rc != 0) {
-        const double *bt = transb ? b + (size_t)(n - thin) * ldb : b + (n - thin);
-        naive_d(transa, transb, m, thin, k, alpha, a, lda, bt, ldb, beta, c + (n - thin), ldc);
-    }
-    return thin;
-}
+THIN(float, sgemm_thin, s, naive_s)
+THIN(double, dgemm_thin, d, naive_d)
 
 // ------------------------------------------------------------ two threads
 //
