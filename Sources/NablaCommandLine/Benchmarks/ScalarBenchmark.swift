@@ -98,6 +98,34 @@ func measure(reps: Int, _ body: () -> Void) -> Double {
     return times[times.count / 2]
 }
 
+/// Times several operations like ``measure(reps:_:)``, but interleaved: each
+/// repetition runs every operation in turn, so that all of them see the same
+/// machine (a shared machine's speed drifts by 20-30% over minutes, which
+/// would skew ratios between operations timed one after the other). Returns
+/// the median time per call of each, in seconds.
+func measureInterleaved(reps: Int, _ bodies: [() -> Void]) -> [Double] {
+    let clock = ContinuousClock()
+    func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+    let counts = bodies.map { body in
+        var k = 1
+        while true {
+            let elapsed = seconds(clock.measure { for _ in 0..<k { body() } })
+            if elapsed >= 0.02 || k >= 1 << 24 { return k }
+            k *= elapsed > 0.002 ? 2 : 8
+        }
+    }
+    var times = bodies.map { _ in [Double]() }
+    for _ in 0..<Swift.max(reps, 1) {
+        for (i, body) in bodies.enumerated() {
+            let k = counts[i]
+            times[i].append(seconds(clock.measure { for _ in 0..<k { body() } }) / Double(k))
+        }
+    }
+    return times.map { $0.sorted()[$0.count / 2] }
+}
+
 /// Keeps a result alive so the optimiser cannot drop the work.
 @inline(never)
 func consume<T>(_ x: T) { withExtendedLifetime(x) {} }
@@ -126,20 +154,22 @@ struct ScalarBenchmark {
     func report() -> String {
         let x = scalarWorkloadInputs()
         let v = x.map { _ in 1.0 }
-        var rows: [(String, Double, Double)] = []  // variant, µs, gradient checksum
-        func run(_ variant: String, _ checksum: Double, _ body: () -> Void) {
-            rows.append((variant, measure(reps: reps, body) * 1e6, checksum))
-        }
-        run("double-forward-only", 0) { benchPlain(x) }
-        run("tape", gradient(of: scalarWorkload, at: x).reduce(0, +)) { benchTape(x) }
-        run("tape-recording-only", 0) { benchTapeRecording(x) }
-        run("dual-1-sweep", 0) { benchDualSweep(x) }
-        run("dual-100-sweeps", forwardGradient(of: scalarWorkload, at: x).reduce(0, +)) { benchDualSweeps(x) }
-        run("hand-written", scalarWorkloadHandGradient(x).reduce(0, +)) { benchHand(x) }
+        // (variant, gradient checksum, operation); timed interleaved, so the
+        // ratios to f compare the same machine state.
+        var variants: [(String, Double, () -> Void)] = [
+            ("double-forward-only", 0, { benchPlain(x) }),
+            ("tape", gradient(of: scalarWorkload, at: x).reduce(0, +), { benchTape(x) }),
+            ("tape-recording-only", 0, { benchTapeRecording(x) }),
+            ("dual-1-sweep", 0, { benchDualSweep(x) }),
+            ("dual-100-sweeps", forwardGradient(of: scalarWorkload, at: x).reduce(0, +), { benchDualSweeps(x) }),
+            ("hand-written", scalarWorkloadHandGradient(x).reduce(0, +), { benchHand(x) }),
+        ]
         #if canImport(_Differentiation)
-        run("swift-differentiation", scalarWorkloadSwiftADGradient(x).reduce(0, +)) { benchSwiftAD(x) }
+        variants.append(("swift-differentiation", scalarWorkloadSwiftADGradient(x).reduce(0, +), { benchSwiftAD(x) }))
         #endif
-        run("hvp-forward-over-reverse", 0) { benchHVP(x, v) }
+        variants.append(("hvp-forward-over-reverse", 0, { benchHVP(x, v) }))
+        let seconds = measureInterleaved(reps: reps, variants.map(\.2))
+        let rows = zip(variants, seconds).map { ($0.0.0, $0.1 * 1e6, $0.0.1) }  // variant, µs, checksum
 
         let baseline = rows[0].1
         var lines: [String] = []
@@ -151,7 +181,7 @@ struct ScalarBenchmark {
                        checksum == 0 ? "" : String(format: "%.12g", checksum)])
         }
         lines.append("")
-        lines.append("Scalar workload (100 inputs, 1,000 operations), Double, one thread; median of \(reps) repetitions:")
+        lines.append("Scalar workload (100 inputs, 1,000 operations), Double, one thread; median of \(reps) interleaved repetitions:")
         lines.append(table.text)
         return lines.joined(separator: "\n")
     }
