@@ -28,39 +28,24 @@ static int hasAVX2(void) {
     return cached;
 }
 
-__attribute__((target("avx2,fma")))
-static size_t sigmoid_f32_avx2(const float *x, float *y, size_t n) {
-    const __m256 one = _mm256_set1_ps(1.0f);
-    const __m256 signMask = _mm256_set1_ps(-0.0f);
-    const __m256 zero = _mm256_setzero_ps();
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256 v = _mm256_loadu_ps(x + i);
-        __m256 e = _ZGVdN8v_expf(_mm256_or_ps(v, signMask));  // exp(-|x|)
-        __m256 d = _mm256_add_ps(one, e);
-        __m256 positive = _mm256_cmp_ps(v, zero, _CMP_GE_OQ);
-        __m256 numerator = _mm256_blendv_ps(e, one, positive);
-        _mm256_storeu_ps(y + i, _mm256_div_ps(numerator, d));
+// One vector loop per type: exp(-|x|) from libmvec, then (x >= 0 ? 1 : e) / (1 + e).
+#define SIGMOID_AVX2(NAME, GT, VT, LANES, SUF, EXP)                               \
+    __attribute__((target("avx2,fma")))                                          \
+    static size_t NAME(const GT *x, GT *y, size_t n) {                           \
+        const VT one = _mm256_set1_##SUF(1), signMask = _mm256_set1_##SUF(-0.0); \
+        const VT zero = _mm256_setzero_##SUF();                                  \
+        size_t i = 0;                                                            \
+        for (; i + LANES <= n; i += LANES) {                                     \
+            VT v = _mm256_loadu_##SUF(x + i);                                    \
+            VT e = EXP(_mm256_or_##SUF(v, signMask));                            \
+            VT positive = _mm256_cmp_##SUF(v, zero, _CMP_GE_OQ);                 \
+            VT numerator = _mm256_blendv_##SUF(e, one, positive);                \
+            _mm256_storeu_##SUF(y + i, _mm256_div_##SUF(numerator, _mm256_add_##SUF(one, e))); \
+        }                                                                        \
+        return i;                                                                \
     }
-    return i;
-}
-
-__attribute__((target("avx2,fma")))
-static size_t sigmoid_f64_avx2(const double *x, double *y, size_t n) {
-    const __m256d one = _mm256_set1_pd(1.0);
-    const __m256d signMask = _mm256_set1_pd(-0.0);
-    const __m256d zero = _mm256_setzero_pd();
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        __m256d v = _mm256_loadu_pd(x + i);
-        __m256d e = _ZGVdN4v_exp(_mm256_or_pd(v, signMask));
-        __m256d d = _mm256_add_pd(one, e);
-        __m256d positive = _mm256_cmp_pd(v, zero, _CMP_GE_OQ);
-        __m256d numerator = _mm256_blendv_pd(e, one, positive);
-        _mm256_storeu_pd(y + i, _mm256_div_pd(numerator, d));
-    }
-    return i;
-}
+SIGMOID_AVX2(sigmoid_f32_avx2, float, __m256, 8, ps, _ZGVdN8v_expf)
+SIGMOID_AVX2(sigmoid_f64_avx2, double, __m256d, 4, pd, _ZGVdN4v_exp)
 #endif
 
 void nabla_sigmoid_f32(const float *x, float *y, size_t n) {

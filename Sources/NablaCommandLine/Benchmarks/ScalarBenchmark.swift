@@ -79,26 +79,10 @@ func scalarWorkloadSwiftADGradient(_ xs: [Double]) -> [Double] {
 /// repetitions of k calls each (k chosen so a repetition lasts ≥ 20 ms);
 /// returns the median time per call in seconds.
 func measure(reps: Int, _ body: () -> Void) -> Double {
-    let clock = ContinuousClock()
-    func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-    }
-    var k = 1
-    while true {
-        let elapsed = seconds(clock.measure { for _ in 0..<k { body() } })
-        if elapsed >= 0.02 || k >= 1 << 24 { break }
-        k *= elapsed > 0.002 ? 2 : 8
-    }
-    var times: [Double] = []
-    for _ in 0..<Swift.max(reps, 1) {
-        let elapsed = seconds(clock.measure { for _ in 0..<k { body() } })
-        times.append(elapsed / Double(k))
-    }
-    times.sort()
-    return times[times.count / 2]
+    withoutActuallyEscaping(body) { measureInterleaved(reps: reps, [$0])[0] }
 }
 
-/// Times several operations like ``measure(reps:_:)``, but interleaved: each
+/// Times several operations like the peers' harness, interleaved: each
 /// repetition runs every operation in turn, so that all of them see the same
 /// machine (a shared machine's speed drifts by 20-30% over minutes, which
 /// would skew ratios between operations timed one after the other). Returns
