@@ -46,6 +46,16 @@ static int hasAVX2(void) {
     }
 SIGMOID_AVX2(sigmoid_f32_avx2, float, __m256, 8, ps, _ZGVdN8v_expf)
 SIGMOID_AVX2(sigmoid_f64_avx2, double, __m256d, 4, pd, _ZGVdN4v_exp)
+
+#define EXP_AVX2(NAME, GT, LANES, SUF, EXP)                                       \
+    __attribute__((target("avx2,fma")))                                          \
+    static size_t NAME(const GT *x, GT *y, size_t n) {                           \
+        size_t i = 0;                                                            \
+        for (; i + LANES <= n; i += LANES) _mm256_storeu_##SUF(y + i, EXP(_mm256_loadu_##SUF(x + i))); \
+        return i;                                                                \
+    }
+EXP_AVX2(exp_f32_avx2, float, 8, ps, _ZGVdN8v_expf)
+EXP_AVX2(exp_f64_avx2, double, 4, pd, _ZGVdN4v_exp)
 #endif
 
 void nabla_sigmoid_f32(const float *x, float *y, size_t n) {
@@ -68,4 +78,20 @@ void nabla_sigmoid_f64(const double *x, double *y, size_t n) {
         double e = exp(-fabs(x[i]));
         y[i] = (x[i] >= 0 ? 1.0 : e) / (1.0 + e);
     }
+}
+
+void nabla_exp_f32(const float *x, float *y, size_t n) {
+    size_t i = 0;
+#ifdef NABLA_HAVE_LIBMVEC
+    if (hasAVX2()) i = exp_f32_avx2(x, y, n);
+#endif
+    for (; i < n; i++) y[i] = expf(x[i]);
+}
+
+void nabla_exp_f64(const double *x, double *y, size_t n) {
+    size_t i = 0;
+#ifdef NABLA_HAVE_LIBMVEC
+    if (hasAVX2()) i = exp_f64_avx2(x, y, n);
+#endif
+    for (; i < n; i++) y[i] = exp(x[i]);
 }

@@ -214,6 +214,37 @@ GATTR static inline __attribute__((always_inline)) void G_FN(thin_dot)(
         }
 }
 
+// rows = vecs·G_VL rows of C (the first `h` written) × cols ≤ 2 columns
+// from j, for op(A) = Aᵀ: C[i, j] = Σ_p a[p·lda + i]·op(B)[p, j].
+#define G_THIN_VECS 4
+GATTR static inline __attribute__((always_inline)) void G_FN(thin_t)(
+    int vecs, int cols, int k, const GT *a, size_t lda, const GT *b, size_t ldb, int transb, int j,
+    GT alpha, GT beta, GT *c, size_t ldc, int h)
+{
+    VT acc[G_THIN_VECS][2];
+    for (int v = 0; v < vecs; v++)
+        for (int q = 0; q < cols; q++) acc[v][q] = VZERO;
+    for (int p = 0; p < k; p++) {
+        VT bv[2];
+        for (int q = 0; q < cols; q++)
+            bv[q] = VBCAST(transb ? b[(size_t)(j + q) * ldb + p] : b[(size_t)p * ldb + j + q]);
+        const GT *ap = a + (size_t)p * lda;
+        for (int v = 0; v < vecs; v++) {
+            VT av = VLOAD(ap + v * G_VL);
+            for (int q = 0; q < cols; q++) acc[v][q] = VFMA(av, bv[q], acc[v][q]);
+        }
+    }
+    for (int q = 0; q < cols; q++) {
+        GT out[G_THIN_VECS * G_VL] __attribute__((aligned(64)));
+        for (int v = 0; v < vecs; v++) VSTORE(out + v * G_VL, acc[v][q]);
+        int rows = vecs * G_VL < h ? vecs * G_VL : h;
+        for (int l = 0; l < rows; l++) {
+            GT *cp = c + (size_t)l * ldc + q;
+            *cp = beta == 0 ? alpha * out[l] : alpha * out[l] + beta * *cp;
+        }
+    }
+}
+
 GATTR __attribute__((unused)) static int G_FN(thin)(int transa, int transb, int m, int n0, int n, int k, GT alpha,
                             const GT *a, size_t lda, const GT *b, size_t ldb,
                             GT beta, GT *c, size_t ldc)
@@ -246,29 +277,30 @@ GATTR __attribute__((unused)) static int G_FN(thin)(int transa, int transb, int 
         free(packed);
         return 0;
     }
-    // op(A) = Aᵀ: a[p·lda + i] is contiguous in i.
-    for (int j = n0; j < n; j++) {
-        for (int i = 0; i < m; i += 2 * G_VL) {
-            int h = m - i < 2 * G_VL ? m - i : 2 * G_VL;
-            VT acc[2] = {VZERO, VZERO};
-            GT pad[2 * G_VL] __attribute__((aligned(64)));
-            for (int p = 0; p < k; p++) {
-                VT bv = VBCAST(transb ? b[(size_t)j * ldb + p] : b[(size_t)p * ldb + j]);
-                const GT *ap = a + (size_t)p * lda + i;
-                if (h < 2 * G_VL) {
-                    for (int l = 0; l < 2 * G_VL; l++) pad[l] = l < h ? ap[l] : 0;
-                    ap = pad;
-                }
-                acc[0] = VFMA(VLOAD(ap), bv, acc[0]);
-                acc[1] = VFMA(VLOAD(ap + G_VL), bv, acc[1]);
-            }
-            GT out[2 * G_VL] __attribute__((aligned(64)));
-            VSTORE(out, acc[0]);
-            VSTORE(out + G_VL, acc[1]);
-            for (int l = 0; l < h; l++) {
-                GT *cp = c + (size_t)(i + l) * ldc + j;
-                *cp = beta == 0 ? alpha * out[l] : alpha * out[l] + beta * *cp;
-            }
+    // op(A) = Aᵀ: a[p·lda + i] is contiguous in i. Two columns and up to
+    // G_THIN_VECS vectors of rows at a time, so that enough independent sums
+    // hide the FMA latency (one column and two vectors ran at a quarter of
+    // the FMA rate: 31 µs for the two last columns of a 784×50×100 dgemm).
+    for (int j = n0; j < n; j += 2) {
+        int w = n - j < 2 ? n - j : 2;
+        int i = 0;
+        for (; i + G_THIN_VECS * G_VL <= m; i += G_THIN_VECS * G_VL) {
+            if (w == 2) G_FN(thin_t)(G_THIN_VECS, 2, k, a + i, lda, b, ldb, transb, j, alpha, beta, c + (size_t)i * ldc + j, ldc, G_THIN_VECS * G_VL);
+            else G_FN(thin_t)(G_THIN_VECS, 1, k, a + i, lda, b, ldb, transb, j, alpha, beta, c + (size_t)i * ldc + j, ldc, G_THIN_VECS * G_VL);
+        }
+        for (; i + G_VL <= m; i += G_VL) {
+            if (w == 2) G_FN(thin_t)(1, 2, k, a + i, lda, b, ldb, transb, j, alpha, beta, c + (size_t)i * ldc + j, ldc, G_VL);
+            else G_FN(thin_t)(1, 1, k, a + i, lda, b, ldb, transb, j, alpha, beta, c + (size_t)i * ldc + j, ldc, G_VL);
+        }
+        if (i < m) {
+            // The last rows, fewer than a vector, through a zero-padded copy.
+            int h = m - i;
+            GT *pad = malloc(sizeof(GT) * (size_t)G_VL * (size_t)k);
+            if (!pad) return -1;
+            for (int p = 0; p < k; p++)
+                for (int l = 0; l < G_VL; l++) pad[(size_t)p * G_VL + l] = l < h ? a[(size_t)p * lda + i + l] : 0;
+            G_FN(thin_t)(1, w, k, pad, G_VL, b, ldb, transb, j, alpha, beta, c + (size_t)i * ldc + j, ldc, h);
+            free(pad);
         }
     }
     return 0;
@@ -355,6 +387,8 @@ GATTR static int G_FN(gemm)(int transa, int transb, int m, int n, int k, GT alph
 }
 
 #undef G_NR
+#undef G_THIN_ROWS
+#undef G_THIN_VECS
 #undef G_FN
 #undef G_CAT
 #undef G_CAT_

@@ -78,9 +78,22 @@ public final class Affine<Scalar: TensorScalar>: Layer {
         guard outputGradient.shape == [batch, n] else {
             throw NetworkError.gradientShape(layer: name, expected: [batch, n], got: outputGradient.shape)
         }
-        weight.gradient = Kernels.product(input, outputGradient, transposeA: true)
-        bias.gradient = Tensor(shape: [n]) { db in
-            db.initialize(repeating: 0)
+        // The gradients are written into last step's buffers when they have
+        // the right shape (no allocation: a fresh 784×50 Double buffer costs
+        // page faults each step once glibc has trimmed its heap).
+        let k = inputSize
+        if weight.gradient.shape != weight.value.shape { weight.gradient = .zeros(shape: weight.value.shape) }
+        input.withUnsafeBufferPointer { x in
+            outputGradient.withUnsafeBufferPointer { dy in
+                weight.gradient.withUnsafeMutableBufferPointer { dw in
+                    Kernels.gemm(transposeA: true, transposeB: false, m: k, n: n, k: batch, alpha: 1,
+                                 x.baseAddress!, dy.baseAddress!, beta: 0, dw.baseAddress!)
+                }
+            }
+        }
+        if bias.gradient.shape != bias.value.shape { bias.gradient = .zeros(shape: bias.value.shape) }
+        bias.gradient.withUnsafeMutableBufferPointer { db in
+            db.update(repeating: 0)
             outputGradient.withUnsafeBufferPointer { dy in
                 for i in 0..<batch {
                     let row = dy.baseAddress! + i * n

@@ -175,19 +175,24 @@ public final class Optimizer<Scalar: TensorScalar> {
         for (p, g) in zip(parameters, gradients) { apply(p, g, eta) }
     }
 
-    /// Σ xᵢ² with eight partial sums: one running sum is a chain of
-    /// dependent additions (about 50 µs for the 39,760 gradients of the
-    /// TwoLayerNet); eight independent ones vectorise (about 5 µs).
+    /// Σ xᵢ² with sixteen partial sums in two vectors loaded whole: one
+    /// running sum is a chain of dependent additions (about 50 µs for the
+    /// 39,760 gradients of the TwoLayerNet); independent ones vectorise.
     static func sumOfSquares(_ x: UnsafeBufferPointer<Scalar>) -> Double {
-        var partial = SIMD8<Scalar>()
-        let n = x.count, whole = n / 8 * 8
+        var partial = SIMD8<Scalar>(), partial2 = SIMD8<Scalar>()
+        let n = x.count, whole = n / 16 * 16
         var i = 0
-        while i < whole {
-            let v = SIMD8<Scalar>(x[i], x[i + 1], x[i + 2], x[i + 3], x[i + 4], x[i + 5], x[i + 6], x[i + 7])
-            partial += v * v
-            i += 8
+        if let base = x.baseAddress {
+            let raw = UnsafeRawPointer(base), stride = MemoryLayout<Scalar>.stride
+            while i < whole {
+                let v = raw.loadUnaligned(fromByteOffset: i * stride, as: SIMD8<Scalar>.self)
+                let w = raw.loadUnaligned(fromByteOffset: (i + 8) * stride, as: SIMD8<Scalar>.self)
+                partial += v * v
+                partial2 += w * w
+                i += 16
+            }
         }
-        var s = partial.sum()
+        var s = (partial + partial2).sum()
         while i < n {
             s += x[i] * x[i]
             i += 1

@@ -29,20 +29,27 @@ public final class SoftmaxCrossEntropy<Scalar: TensorScalar> {
         var total: Scalar = 0
         let probabilities = Tensor<Scalar>(shape: logits.shape) { p in
             logits.withUnsafeBufferPointer { a in
+                // Each row shifted by its maximum, then every exponential in
+                // one vectorised pass, then the rows normalised.
+                var maxima = [Scalar](repeating: 0, count: n)
                 for i in 0..<n {
                     let row = a.baseAddress! + i * c, out = p.baseAddress! + i * c
                     var m = row[0]
                     for j in 1..<c where row[j] > m { m = row[j] }
+                    maxima[i] = m
+                    for j in 0..<c { out[j] = row[j] - m }
+                }
+                if !Kernels.exponentiate(p) {
+                    for k in 0..<p.count { p[k] = Scalar.exp(p[k]) }
+                }
+                for i in 0..<n {
+                    let row = a.baseAddress! + i * c, out = p.baseAddress! + i * c
                     var s: Scalar = 0
-                    for j in 0..<c {
-                        let e = Scalar.exp(row[j] - m)
-                        out[j] = e
-                        s += e
-                    }
+                    for j in 0..<c { s += out[j] }
                     let inverse = 1 / s
                     for j in 0..<c { out[j] *= inverse }
                     // log softmax at the label = a_t − m − log s
-                    total -= row[labels[i]] - m - Scalar.log(s)
+                    total -= row[labels[i]] - maxima[i] - Scalar.log(s)
                 }
             }
         }

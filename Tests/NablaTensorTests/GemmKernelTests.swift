@@ -121,9 +121,11 @@ struct GemmKernelTests {
     /// last columns computed as dot products (op(A) = A) or along C's rows
     /// (op(A) = Aᵀ) when fewer than half a vector is left over after whole
     /// tiles (n = 17, 18, 20, 50, 65 in Float; 10, 17, 18, 50, 65 in Double),
-    /// and A read in place when B has at most four panels.
+    /// and A read in place when B has at most four panels. m = 45 and 100
+    /// take every row group of the transposed thin path (four vectors, one
+    /// vector, a zero-padded rest).
     @Test func transposedOperandsOnTheThinAndDirectPaths() {
-        let shapes = [(13, 50, 37), (9, 18, 11), (26, 20, 9), (7, 10, 5), (70, 65, 67), (5, 17, 1), (100, 50, 20)]
+        let shapes = [(13, 50, 37), (9, 18, 11), (26, 20, 9), (7, 10, 5), (70, 65, 67), (5, 17, 1), (100, 50, 20), (45, 50, 13)]
         for (which, name) in Self.kernels() {
             _ = nabla_gemm_force_kernel(which)
             defer { _ = nabla_gemm_force_kernel(0) }

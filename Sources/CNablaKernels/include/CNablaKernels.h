@@ -106,6 +106,12 @@ const char *nabla_gemm_force_kernel(int which);
 void nabla_sigmoid_f32(const float *x, float *y, size_t n);
 void nabla_sigmoid_f64(const double *x, double *y, size_t n);
 
+/// y[i] = exp(x[i]) for i < n, from glibc's vector math library under AVX2
+/// on x86-64 Linux (within 4 ulp of exp), from libm otherwise. x and y may
+/// be the same buffer.
+void nabla_exp_f32(const float *x, float *y, size_t n);
+void nabla_exp_f64(const double *x, double *y, size_t n);
+
 #ifdef __cplusplus
 }
 #endif
