@@ -1,3 +1,4 @@
+import CNablaKernels
 import NablaRules
 import RealModule
 
@@ -14,30 +15,59 @@ extension Tensor {
     }
 
     /// The rule table's function `operation` applied to every element:
-    /// `t.map(.exp)`, `t.map(.power(3))`. Values follow the scalar rule
-    /// exactly, edge cases included (`log` of a negative element is NaN,
-    /// `relu` of NaN is NaN).
+    /// `t.map(.exp)`, `t.map(.power(3))`. Values follow the scalar rule,
+    /// edge cases included (`log` of a negative element is NaN, `relu` of
+    /// NaN is NaN).
     ///
     /// A few cheap operations get their own loop, which vectorises (with
-    /// results identical to the scalar rule's); the others call the scalar
-    /// function per element.
+    /// results identical to the scalar rule's). `exp` and `sigmoid` on Float
+    /// and Double run the vectorised kernels of `CNablaKernels` (on x86-64
+    /// Linux with AVX2, glibc's vector exp): within 4 ulp of the scalar rule,
+    /// with the same special values (NaN stays NaN, overflow gives +∞,
+    /// sigmoid(±∞) = 1 and 0), about eight times faster. The others call the
+    /// scalar function per element and match it exactly.
     @inlinable
     public func map(_ operation: UnaryOperation) -> Tensor {
         switch operation {
         case .negate: return mapScalars { -$0 }
         case .abs: return mapScalars { $0.magnitude }
         case .relu: return mapScalars { Scalar.relu($0) }
+        case .exp: return mapThroughKernel(nabla_exp_f32, nabla_exp_f64) ?? mapScalars { operation.value($0) }
+        case .sigmoid:
+            return mapThroughKernel(nabla_sigmoid_f32, nabla_sigmoid_f64) ?? mapScalars { operation.value($0) }
         default: return mapScalars { operation.value($0) }
         }
     }
 
+    /// The elements through a C kernel for Float or Double; nil for other
+    /// scalar types.
+    @inlinable
+    func mapThroughKernel(
+        _ float: (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void,
+        _ double: (UnsafePointer<Double>?, UnsafeMutablePointer<Double>?, Int) -> Void
+    ) -> Tensor? {
+        if Scalar.self == Float.self {
+            return Tensor(shape: shape) { out in
+                float(UnsafeRawPointer(storage.base).assumingMemoryBound(to: Float.self),
+                      UnsafeMutableRawPointer(out.baseAddress!).assumingMemoryBound(to: Float.self), out.count)
+            }
+        }
+        if Scalar.self == Double.self {
+            return Tensor(shape: shape) { out in
+                double(UnsafeRawPointer(storage.base).assumingMemoryBound(to: Double.self),
+                       UnsafeMutableRawPointer(out.baseAddress!).assumingMemoryBound(to: Double.self), out.count)
+            }
+        }
+        return nil
+    }
+
     /// The derivative f′ of the rule table's function `operation`, evaluated
     /// at every element: the table's ``UnaryOperation/derivative(at:value:)``
-    /// with the value computed first. Conventions at kinks are the table's
-    /// (relu′(0) = 0, abs′(0) = 0, sqrt′(0) = +∞).
+    /// with the value computed first (by ``map(_:)``). Conventions at kinks
+    /// are the table's (relu′(0) = 0, abs′(0) = 0, sqrt′(0) = +∞).
     @inlinable
     public func derivative(of operation: UnaryOperation) -> Tensor {
-        mapScalars { x in operation.derivative(at: x, value: operation.value(x)) }
+        valueAndDerivative(of: operation).derivative
     }
 
     /// f(x) and f′(x) for every element, from one evaluation of f: what

@@ -55,6 +55,52 @@ extension Tensor {
         }
     }
 
+    /// The product op(self)·op(other) of two matrices, where op transposes
+    /// the operand when asked: `a.matmul(b, transposingSelf: true)` is aᵀ·b.
+    /// Float and Double fold the transposition into the GEMM's packing, so
+    /// no transposed copy is made (backpropagation through a matrix product
+    /// needs G·Bᵀ and Aᵀ·G).
+    ///
+    /// - Throws: ``ShapeError`` naming both shapes if either is not a matrix
+    ///   or the inner dimensions of op(self) and op(other) differ.
+    @inlinable
+    public func matmul(_ other: Tensor, transposingSelf: Bool, transposingOther: Bool = false) throws -> Tensor {
+        let a = shape, b = other.shape
+        guard a.count == 2 && b.count == 2 else {
+            throw ShapeError.mismatch("matmul", a, b, "a transposed product needs two matrices, got ranks \(a.count) and \(b.count)")
+        }
+        let m = transposingSelf ? a[1] : a[0], k = transposingSelf ? a[0] : a[1]
+        let k2 = transposingOther ? b[1] : b[0], n = transposingOther ? b[0] : b[1]
+        guard k == k2 else {
+            throw ShapeError.mismatch(
+                "matmul", a, b,
+                "inner dimensions \(k) and \(k2) differ (the product is \(transposingSelf ? "[\(a[0]), \(a[1])]ᵀ" : "\(a)")"
+                    + " × \(transposingOther ? "[\(b[0]), \(b[1])]ᵀ" : "\(b)"))")
+        }
+        let limit = Int(Int32.max)
+        let fits = m <= limit && k <= limit && n <= limit
+        if fits && (Scalar.self == Float.self || Scalar.self == Double.self) {
+            return Tensor(shape: [m, n]) { out in
+                let ta: Int32 = transposingSelf ? 1 : 0, tb: Int32 = transposingOther ? 1 : 0
+                let lda = Int32(Swift.max(a[1], 1)), ldb = Int32(Swift.max(b[1], 1)), ldc = Int32(Swift.max(n, 1))
+                if Scalar.self == Float.self {
+                    nabla_sgemm_t(
+                        ta, tb, Int32(m), Int32(n), Int32(k), 1,
+                        UnsafeRawPointer(storage.base).assumingMemoryBound(to: Float.self), lda,
+                        UnsafeRawPointer(other.storage.base).assumingMemoryBound(to: Float.self), ldb,
+                        0, UnsafeMutableRawPointer(out.baseAddress!).assumingMemoryBound(to: Float.self), ldc)
+                } else {
+                    nabla_dgemm_t(
+                        ta, tb, Int32(m), Int32(n), Int32(k), 1,
+                        UnsafeRawPointer(storage.base).assumingMemoryBound(to: Double.self), lda,
+                        UnsafeRawPointer(other.storage.base).assumingMemoryBound(to: Double.self), ldb,
+                        0, UnsafeMutableRawPointer(out.baseAddress!).assumingMemoryBound(to: Double.self), ldc)
+                }
+            }
+        }
+        return try (transposingSelf ? transposed() : self).matmul(transposingOther ? other.transposed() : other)
+    }
+
     /// c = a·b for each of `batch` row-major products through the C kernels,
     /// when `Scalar` is Float or Double and the sizes fit in `Int32`; the i-th
     /// a starts at `a + i * strideA`, the i-th b at `b + i * strideB`, the

@@ -72,6 +72,38 @@ struct MatmulTests {
         try batched(Double.self)
     }
 
+    func transposing<S: TensorScalar>(_: S.Type) throws {
+        // n = 50 and 18 take the GEMM's thin-column paths, m = 45 its
+        // transposed row groups.
+        for (k, (m, inner, n)) in [(1, 1, 1), (3, 5, 4), (45, 13, 50), (16, 17, 18), (100, 20, 50)].enumerated() {
+            let x = Tensor<S>.randomNormal(shape: [m, inner], seed: UInt64(k))
+            let y = Tensor<S>.randomNormal(shape: [inner, n], seed: UInt64(50 + k))
+            let expected = naive(x, y)
+            let xt = x.transposed(), yt = y.transposed()
+            for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                let product = try (ta ? xt : x).matmul(tb ? yt : y, transposingSelf: ta, transposingOther: tb)
+                #expect(product.shape == [m, n])
+                #expect(close(product.scalars, expected, tolerance: tolerance(S.self) * 10), "\(m)×\(inner)×\(n) ta=\(ta) tb=\(tb)")
+            }
+        }
+        let a = Tensor<S>.zeros(shape: [2, 3]), b = Tensor<S>.zeros(shape: [2, 4])
+        #expect(try a.matmul(b, transposingSelf: true).shape == [3, 4])
+        #expect(
+            thrownMessage { try a.matmul(b, transposingSelf: false) }
+                == "matmul: shapes [2, 3] and [2, 4] do not match: inner dimensions 3 and 2 differ (the product is [2, 3] × [2, 4])")
+        #expect(
+            thrownMessage { try a.matmul(b, transposingSelf: false, transposingOther: true) }
+                == "matmul: shapes [2, 3] and [2, 4] do not match: inner dimensions 3 and 4 differ (the product is [2, 3] × [2, 4]ᵀ)")
+        #expect(
+            thrownMessage { try Tensor<S>.zeros(shape: [2, 2, 3]).matmul(a, transposingSelf: true) }
+                == "matmul: shapes [2, 2, 3] and [2, 3] do not match: a transposed product needs two matrices, got ranks 3 and 2")
+    }
+
+    @Test func transposedOperandsWithoutCopies() throws {
+        try transposing(Float.self)
+        try transposing(Double.self)
+    }
+
     @Test func shapeErrorsNameBothShapes() {
         let a = Tensor<Float>.zeros(shape: [2, 3]), b = Tensor<Float>.zeros(shape: [4, 5])
         #expect(

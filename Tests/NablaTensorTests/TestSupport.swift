@@ -16,6 +16,11 @@ func same<S: BinaryFloatingPoint>(_ a: S, _ b: S) -> Bool {
     a == b || (a.isNaN && b.isNaN)
 }
 
+/// Equal (or both NaN), or within `ulps` units in the last place of `b`.
+func near<S: BinaryFloatingPoint>(_ a: S, _ b: S, ulps: S) -> Bool {
+    same(a, b) || (a.isFinite && b.isFinite && Swift.abs(a - b) <= ulps * Swift.max(b.ulp, S.leastNormalMagnitude))
+}
+
 /// Whether two arrays agree elementwise within an absolute plus relative tolerance.
 func close<S: BinaryFloatingPoint>(_ a: [S], _ b: [S], tolerance: S) -> Bool {
     a.count == b.count

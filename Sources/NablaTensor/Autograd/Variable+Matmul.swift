@@ -12,7 +12,17 @@ extension Variable {
     public func matmul(_ other: Variable, file: StaticString = #fileID, line: UInt = #line) throws -> Variable {
         let a = value, b = other.value
         let needA = requiresGrad, needB = other.requiresGrad
-        return Variable.record(try a.matmul(b), OperationSite(.fixed("matmul"), file: file, line: line), self, other) { g in
+        let site = OperationSite(.fixed("matmul"), file: file, line: line)
+        if a.rank == 2 && b.rank == 2 {
+            // Two matrices: the transposes are folded into the GEMM.
+            return Variable.record(try a.matmul(b), site, self, other) { g in
+                (
+                    needA ? try! g.matmul(b, transposingSelf: false, transposingOther: true) : nil,
+                    needB ? try! a.matmul(g, transposingSelf: true) : nil
+                )
+            }
+        }
+        return Variable.record(try a.matmul(b), site, self, other) { g in
             (
                 needA ? try! g.matmul(b.transposed()).summed(toShape: a.shape) : nil,
                 needB ? try! a.transposed().matmul(g).summed(toShape: b.shape) : nil
