@@ -76,10 +76,23 @@ extension Tensor {
     public func valueAndDerivative(of operation: UnaryOperation) -> (value: Tensor, derivative: Tensor) {
         let value = map(operation)
         let derivative = Tensor(shape: shape) { out in
-            let o = out.baseAddress!, x = storage.base, y = value.storage.base
-            for i in 0..<out.count { o[i] = operation.derivative(at: x[i], value: y[i]) }
+            // The common activations reach the loop as constants, so the
+            // table's switch folds away and the loop vectorises.
+            switch operation {
+            case .sigmoid: derivativeLoop(.sigmoid, value, out)
+            case .tanh: derivativeLoop(.tanh, value, out)
+            case .exp: derivativeLoop(.exp, value, out)
+            case .relu: derivativeLoop(.relu, value, out)
+            default: derivativeLoop(operation, value, out)
+            }
         }
         return (value, derivative)
+    }
+
+    @inlinable @inline(__always)
+    func derivativeLoop(_ operation: UnaryOperation, _ value: Tensor, _ out: UnsafeMutableBufferPointer<Scalar>) {
+        let o = out.baseAddress!, x = storage.base, y = value.storage.base
+        for i in 0..<out.count { o[i] = operation.derivative(at: x[i], value: y[i]) }
     }
 }
 
