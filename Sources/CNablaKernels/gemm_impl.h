@@ -345,11 +345,12 @@ GATTR static int G_FN(gemm)(int transa, int transb, int m, int n, int k, GT alph
             GT betaEff = pc == 0 ? beta : (GT)1;
             if (transb) G_FN(pack_bt)(kc, nc, b + (size_t)jc * ldb + pc, ldb, pb);
             else G_FN(pack_b)(kc, nc, b + (size_t)pc * ldb + jc, ldb, pb);
-            // A block used by few panels of B (n = 50: three) is read in
-            // place: packing would copy all of A for little reuse (measured:
-            // 73 -> 82 GFLOP/s at 96×48×768). Only a last partial row tile is
-            // packed, for its zero padding.
-            int direct = !transa && (nc + G_NR - 1) / G_NR <= 4;
+            // A block used by few panels of B (n = 50: three of 16 floats,
+            // six of 8 doubles) is read in place: packing would copy all of
+            // A for little reuse (measured: 73 -> 82 GFLOP/s at 96×48×768 in
+            // Float, 37 -> 40 at 100×48×784 and 100×64×784 in Double). Only a
+            // last partial row tile is packed, for its zero padding.
+            int direct = !transa && ((nc + G_NR - 1) / G_NR <= 4 || nc <= 64);
             for (int ic = 0; ic < m; ic += G_MC) {
                 int mc = m - ic < G_MC ? m - ic : G_MC;
                 if (!direct) {
