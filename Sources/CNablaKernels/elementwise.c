@@ -58,40 +58,30 @@ EXP_AVX2(exp_f32_avx2, float, 8, ps, _ZGVdN8v_expf)
 EXP_AVX2(exp_f64_avx2, double, 4, pd, _ZGVdN4v_exp)
 #endif
 
-void nabla_sigmoid_f32(const float *x, float *y, size_t n) {
-    size_t i = 0;
+static inline float sigmoid_f32_scalar(float v) {
+    float e = expf(-fabsf(v));
+    return (v >= 0 ? 1.0f : e) / (1.0f + e);
+}
+
+static inline double sigmoid_f64_scalar(double v) {
+    double e = exp(-fabs(v));
+    return (v >= 0 ? 1.0 : e) / (1.0 + e);
+}
+
+// The exported functions: the AVX2 loop where the CPU has it, then the
+// scalar formula for the rest (all of it elsewhere).
 #ifdef NABLA_HAVE_LIBMVEC
-    if (hasAVX2()) i = sigmoid_f32_avx2(x, y, n);
+#define VECTOR_PART(FN) if (hasAVX2()) i = FN(x, y, n);
+#else
+#define VECTOR_PART(FN)
 #endif
-    for (; i < n; i++) {
-        float e = expf(-fabsf(x[i]));
-        y[i] = (x[i] >= 0 ? 1.0f : e) / (1.0f + e);
+#define ENTRY(NAME, GT, VECTOR, SCALAR)                 \
+    void NAME(const GT *x, GT *y, size_t n) {           \
+        size_t i = 0;                                   \
+        VECTOR_PART(VECTOR)                             \
+        for (; i < n; i++) y[i] = SCALAR(x[i]);         \
     }
-}
-
-void nabla_sigmoid_f64(const double *x, double *y, size_t n) {
-    size_t i = 0;
-#ifdef NABLA_HAVE_LIBMVEC
-    if (hasAVX2()) i = sigmoid_f64_avx2(x, y, n);
-#endif
-    for (; i < n; i++) {
-        double e = exp(-fabs(x[i]));
-        y[i] = (x[i] >= 0 ? 1.0 : e) / (1.0 + e);
-    }
-}
-
-void nabla_exp_f32(const float *x, float *y, size_t n) {
-    size_t i = 0;
-#ifdef NABLA_HAVE_LIBMVEC
-    if (hasAVX2()) i = exp_f32_avx2(x, y, n);
-#endif
-    for (; i < n; i++) y[i] = expf(x[i]);
-}
-
-void nabla_exp_f64(const double *x, double *y, size_t n) {
-    size_t i = 0;
-#ifdef NABLA_HAVE_LIBMVEC
-    if (hasAVX2()) i = exp_f64_avx2(x, y, n);
-#endif
-    for (; i < n; i++) y[i] = exp(x[i]);
-}
+ENTRY(nabla_sigmoid_f32, float, sigmoid_f32_avx2, sigmoid_f32_scalar)
+ENTRY(nabla_sigmoid_f64, double, sigmoid_f64_avx2, sigmoid_f64_scalar)
+ENTRY(nabla_exp_f32, float, exp_f32_avx2, expf)
+ENTRY(nabla_exp_f64, double, exp_f64_avx2, exp)

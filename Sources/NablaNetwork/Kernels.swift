@@ -69,24 +69,6 @@ enum Kernels {
         }
     }
 
-    /// x[i] = exp(x[i]) in place through the C kernel (vectorised
-    /// exponentials) for Float and Double; false (x untouched) for other
-    /// element types.
-    @inlinable
-    static func exponentiate<Scalar: TensorScalar>(_ x: UnsafeMutableBufferPointer<Scalar>) -> Bool {
-        guard let base = x.baseAddress else { return true }
-        if Scalar.self == Float.self {
-            let p = UnsafeMutableRawPointer(base).assumingMemoryBound(to: Float.self)
-            nabla_exp_f32(p, p, x.count)
-        } else if Scalar.self == Double.self {
-            let p = UnsafeMutableRawPointer(base).assumingMemoryBound(to: Double.self)
-            nabla_exp_f64(p, p, x.count)
-        } else {
-            return false
-        }
-        return true
-    }
-
     /// The same product on tensors: returns alpha·op(a)·op(b) as a new m×n tensor.
     @inlinable
     static func product<Scalar: TensorScalar>(

@@ -39,9 +39,7 @@ public final class SoftmaxCrossEntropy<Scalar: TensorScalar> {
                     maxima[i] = m
                     for j in 0..<c { out[j] = row[j] - m }
                 }
-                if !Kernels.exponentiate(p) {
-                    for k in 0..<p.count { p[k] = Scalar.exp(p[k]) }
-                }
+                Tensor<Scalar>.exponentiate(p)
                 for i in 0..<n {
                     let row = a.baseAddress! + i * c, out = p.baseAddress! + i * c
                     var s: Scalar = 0

@@ -43,10 +43,11 @@ extension Tensor {
         }
     }
 
-    /// x[i] = exp(x[i]) in place: the vectorised C kernel for Float and
-    /// Double (within 4 ulp, see ``map(_:)``), the scalar rule otherwise.
+    /// x[i] = exp(x[i]) in place, for kernels that work on raw buffers: the
+    /// vectorised C kernel for Float and Double (within 4 ulp, as
+    /// ``map(_:)``), the scalar rule otherwise.
     @inlinable
-    static func exponentiate(_ x: UnsafeMutableBufferPointer<Scalar>) {
+    public static func exponentiate(_ x: UnsafeMutableBufferPointer<Scalar>) {
         guard let base = x.baseAddress else { return }
         if Scalar.self == Float.self {
             let p = UnsafeMutableRawPointer(base).assumingMemoryBound(to: Float.self)
