@@ -23,13 +23,21 @@ func withTape<T: DifferentiableScalar, R>(
         tape.deallocate()
         #endif
     }
-    var inputs: [TapeVariable<T>] = []
-    inputs.reserveCapacity(x.count)
-    for (i, value) in x.enumerated() {
-        let index = tape.pointee.record(
-            TapeNode(parent0: Int32(i), partial0: 0, parent1: Int32(i), partial1: 0),
-            value: value, operation: .input(i), arguments: (value, value))
-        inputs.append(TapeVariable(value: value, index: index, tape: tape))
+    // One input node per value (no parents: itself with partial 0), written
+    // straight into the array's buffer (appending cost a third of the fixed
+    // cost of a gradient).
+    let n = x.count
+    let inputs = [TapeVariable<T>](unsafeUninitializedCapacity: n) { buffer, initialized in
+        x.withUnsafeBufferPointer { values in
+            for i in 0..<n {
+                let value = values[i]
+                let index = tape.pointee.record(
+                    TapeNode(parent0: Int32(i), partial0: 0, parent1: Int32(i), partial1: 0),
+                    value: value, operation: .input(i), arguments: (value, value))
+                (buffer.baseAddress! + i).initialize(to: TapeVariable(value: value, index: index, tape: tape))
+            }
+        }
+        initialized = n
     }
     return try body(tape, inputs)
 }
