@@ -30,24 +30,24 @@ public final class SoftmaxCrossEntropy<Scalar: TensorScalar> {
         let probabilities = Tensor<Scalar>(shape: logits.shape) { p in
             logits.withUnsafeBufferPointer { a in
                 // Each row shifted by its maximum, then every exponential in
-                // one vectorised pass, then the rows normalised.
-                var maxima = [Scalar](repeating: 0, count: n)
+                // one vectorised pass, then the rows normalised. The loss
+                // adds −log softmax at the label = −(a_t − m) + log s in two
+                // parts, one per pass.
                 for i in 0..<n {
                     let row = a.baseAddress! + i * c, out = p.baseAddress! + i * c
                     var m = row[0]
                     for j in 1..<c where row[j] > m { m = row[j] }
-                    maxima[i] = m
                     for j in 0..<c { out[j] = row[j] - m }
+                    total -= out[labels[i]]
                 }
                 Tensor<Scalar>.exponentiate(p)
                 for i in 0..<n {
-                    let row = a.baseAddress! + i * c, out = p.baseAddress! + i * c
+                    let out = p.baseAddress! + i * c
                     var s: Scalar = 0
                     for j in 0..<c { s += out[j] }
                     let inverse = 1 / s
                     for j in 0..<c { out[j] *= inverse }
-                    // log softmax at the label = a_t − m − log s
-                    total -= row[labels[i]] - maxima[i] - Scalar.log(s)
+                    total += Scalar.log(s)
                 }
             }
         }
