@@ -185,6 +185,12 @@ GATTR static inline __attribute__((always_inline)) void G_FN(micro)(
 // Every element of C is computed the same way whatever rows or columns a
 // caller asks for, so splitting a product between threads stays bit-identical.
 #define G_THIN_ROWS 4
+// FN(FIRST, w, ...) with the column count w (1 or 2) as a constant.
+#define G_BY_WIDTH(W, FN, FIRST, ...)              \
+    do {                                           \
+        if ((W) == 2) FN(FIRST, 2, __VA_ARGS__);   \
+        else FN(FIRST, 1, __VA_ARGS__);            \
+    } while (0)
 
 GATTR static inline __attribute__((always_inline)) void G_FN(thin_dot)(
     int rows, int cols, int k, const GT *a, size_t lda, const GT *bt, size_t ldbt,
@@ -266,12 +272,10 @@ GATTR __attribute__((unused)) static int G_FN(thin)(int transa, int transb, int 
             int w = cols - j < 2 ? cols - j : 2;
             int i = 0;
             for (; i + G_THIN_ROWS <= m; i += G_THIN_ROWS) {
-                if (w == 2) G_FN(thin_dot)(G_THIN_ROWS, 2, k, a + (size_t)i * lda, lda, bt + j * ldbt, ldbt, alpha, beta, c + (size_t)i * ldc + n0 + j, ldc);
-                else G_FN(thin_dot)(G_THIN_ROWS, 1, k, a + (size_t)i * lda, lda, bt + j * ldbt, ldbt, alpha, beta, c + (size_t)i * ldc + n0 + j, ldc);
+                G_BY_WIDTH(w, G_FN(thin_dot), G_THIN_ROWS, k, a + (size_t)i * lda, lda, bt + j * ldbt, ldbt, alpha, beta, c + (size_t)i * ldc + n0 + j, ldc);
             }
             for (; i < m; i++) {
-                if (w == 2) G_FN(thin_dot)(1, 2, k, a + (size_t)i * lda, lda, bt + j * ldbt, ldbt, alpha, beta, c + (size_t)i * ldc + n0 + j, ldc);
-                else G_FN(thin_dot)(1, 1, k, a + (size_t)i * lda, lda, bt + j * ldbt, ldbt, alpha, beta, c + (size_t)i * ldc + n0 + j, ldc);
+                G_BY_WIDTH(w, G_FN(thin_dot), 1, k, a + (size_t)i * lda, lda, bt + j * ldbt, ldbt, alpha, beta, c + (size_t)i * ldc + n0 + j, ldc);
             }
         }
         free(packed);
@@ -285,12 +289,10 @@ GATTR __attribute__((unused)) static int G_FN(thin)(int transa, int transb, int 
         int w = n - j < 2 ? n - j : 2;
         int i = 0;
         for (; i + G_THIN_VECS * G_VL <= m; i += G_THIN_VECS * G_VL) {
-            if (w == 2) G_FN(thin_t)(G_THIN_VECS, 2, k, a + i, lda, b, ldb, transb, j, alpha, beta, c + (size_t)i * ldc + j, ldc, G_THIN_VECS * G_VL);
-            else G_FN(thin_t)(G_THIN_VECS, 1, k, a + i, lda, b, ldb, transb, j, alpha, beta, c + (size_t)i * ldc + j, ldc, G_THIN_VECS * G_VL);
+            G_BY_WIDTH(w, G_FN(thin_t), G_THIN_VECS, k, a + i, lda, b, ldb, transb, j, alpha, beta, c + (size_t)i * ldc + j, ldc, G_THIN_VECS * G_VL);
         }
         for (; i + G_VL <= m; i += G_VL) {
-            if (w == 2) G_FN(thin_t)(1, 2, k, a + i, lda, b, ldb, transb, j, alpha, beta, c + (size_t)i * ldc + j, ldc, G_VL);
-            else G_FN(thin_t)(1, 1, k, a + i, lda, b, ldb, transb, j, alpha, beta, c + (size_t)i * ldc + j, ldc, G_VL);
+            G_BY_WIDTH(w, G_FN(thin_t), 1, k, a + i, lda, b, ldb, transb, j, alpha, beta, c + (size_t)i * ldc + j, ldc, G_VL);
         }
         if (i < m) {
             // The last rows, fewer than a vector, through a zero-padded copy.
@@ -373,19 +375,18 @@ GATTR static int G_FN(gemm)(int transa, int transb, int m, int n, int k, GT alph
                     for (int ir = 0; ir < mc; ir += G_MR) {
                         int mr = mc - ir < G_MR ? mc - ir : G_MR;
                         GT *cp = c + (size_t)(ic + ir) * ldc + jc + jr;
-                        if (direct && mr == G_MR && transa) {
-                            const GT *ap = a + (size_t)pc * lda + ic + ir;
-                            if (nv == 1) G_FN(micro)(kc, ap, 1, lda, bp, cp, ldc, alpha, betaEff, mr, nr, 1);
-                            else G_FN(micro)(kc, ap, 1, lda, bp, cp, ldc, alpha, betaEff, mr, nr, G_NV);
-                        } else if (direct && mr == G_MR) {
-                            const GT *ap = a + (size_t)(ic + ir) * lda + pc;
-                            if (nv == 1) G_FN(micro)(kc, ap, lda, 1, bp, cp, ldc, alpha, betaEff, mr, nr, 1);
-                            else G_FN(micro)(kc, ap, lda, 1, bp, cp, ldc, alpha, betaEff, mr, nr, G_NV);
-                        } else {
-                            const GT *ap = pa + (size_t)ir * kc;
-                            if (nv == 1) G_FN(micro)(kc, ap, 1, G_MR, bp, cp, ldc, alpha, betaEff, mr, nr, 1);
-                            else G_FN(micro)(kc, ap, 1, G_MR, bp, cp, ldc, alpha, betaEff, mr, nr, G_NV);
-                        }
+                        // Each call site passes A's strides as constants (and
+                        // the vector count), so the inlined kernels keep them
+                        // in their addressing.
+#define G_MICRO(AP, ARS, APS)                                                                  \
+    do {                                                                                       \
+        if (nv == 1) G_FN(micro)(kc, AP, ARS, APS, bp, cp, ldc, alpha, betaEff, mr, nr, 1);    \
+        else G_FN(micro)(kc, AP, ARS, APS, bp, cp, ldc, alpha, betaEff, mr, nr, G_NV);         \
+    } while (0)
+                        if (direct && mr == G_MR && transa) G_MICRO(a + (size_t)pc * lda + ic + ir, 1, lda);
+                        else if (direct && mr == G_MR) G_MICRO(a + (size_t)(ic + ir) * lda + pc, lda, 1);
+                        else G_MICRO(pa + (size_t)ir * kc, 1, G_MR);
+#undef G_MICRO
                     }
                 }
             }
@@ -398,6 +399,7 @@ GATTR static int G_FN(gemm)(int transa, int transb, int m, int n, int k, GT alph
 #undef G_NR
 #undef G_THIN_ROWS
 #undef G_THIN_VECS
+#undef G_BY_WIDTH
 #undef G_FN
 #undef G_CAT
 #undef G_CAT_

@@ -56,7 +56,7 @@ public final class Activation<Scalar: TensorScalar>: Layer {
     static func map(_ f: UnaryOperation, _ x: Tensor<Scalar>) -> Tensor<Scalar> {
         switch f {
         case .relu: return mapLoop(.relu, x)
-        case .sigmoid: return Kernels.sigmoid(x) ?? mapLoop(.sigmoid, x)
+        case .sigmoid: return x.map(.sigmoid)  // the vectorised kernel (Tensor.map)
         case .tanh: return mapLoop(.tanh, x)
         default: return mapLoop(f, x)
         }

@@ -48,27 +48,6 @@ enum Kernels {
         }
     }
 
-    /// y = sigmoid(x) elementwise through the C kernel (vectorised
-    /// exponentials) for Float and Double; nil for other element types.
-    @inlinable
-    static func sigmoid<Scalar: TensorScalar>(_ x: Tensor<Scalar>) -> Tensor<Scalar>? {
-        guard Scalar.self == Float.self || Scalar.self == Double.self else { return nil }
-        return Tensor(shape: x.shape) { y in
-            x.withUnsafeBufferPointer { x in
-                guard let source = x.baseAddress, let target = y.baseAddress else { return }
-                if Scalar.self == Float.self {
-                    nabla_sigmoid_f32(
-                        UnsafeRawPointer(source).assumingMemoryBound(to: Float.self),
-                        UnsafeMutableRawPointer(target).assumingMemoryBound(to: Float.self), x.count)
-                } else {
-                    nabla_sigmoid_f64(
-                        UnsafeRawPointer(source).assumingMemoryBound(to: Double.self),
-                        UnsafeMutableRawPointer(target).assumingMemoryBound(to: Double.self), x.count)
-                }
-            }
-        }
-    }
-
     /// The same product on tensors: returns alpha·op(a)·op(b) as a new m×n tensor.
     @inlinable
     static func product<Scalar: TensorScalar>(

@@ -46,19 +46,32 @@ extension Tensor {
         _ float: (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void,
         _ double: (UnsafePointer<Double>?, UnsafeMutablePointer<Double>?, Int) -> Void
     ) -> Tensor? {
+        guard Scalar.self == Float.self || Scalar.self == Double.self else { return nil }
+        return Tensor(shape: shape) { out in
+            _ = Self.runKernel(float, double, storage.base, out.baseAddress!, out.count)
+        }
+    }
+
+    /// y = f(x) over `n` elements through the Float or the Double C kernel
+    /// (x and y may be the same buffer); false, writing nothing, for other
+    /// scalar types.
+    @inlinable
+    static func runKernel(
+        _ float: (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void,
+        _ double: (UnsafePointer<Double>?, UnsafeMutablePointer<Double>?, Int) -> Void,
+        _ x: UnsafePointer<Scalar>, _ y: UnsafeMutablePointer<Scalar>, _ n: Int
+    ) -> Bool {
         if Scalar.self == Float.self {
-            return Tensor(shape: shape) { out in
-                float(UnsafeRawPointer(storage.base).assumingMemoryBound(to: Float.self),
-                      UnsafeMutableRawPointer(out.baseAddress!).assumingMemoryBound(to: Float.self), out.count)
-            }
+            float(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self),
+                  UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self), n)
+            return true
         }
         if Scalar.self == Double.self {
-            return Tensor(shape: shape) { out in
-                double(UnsafeRawPointer(storage.base).assumingMemoryBound(to: Double.self),
-                       UnsafeMutableRawPointer(out.baseAddress!).assumingMemoryBound(to: Double.self), out.count)
-            }
+            double(UnsafeRawPointer(x).assumingMemoryBound(to: Double.self),
+                   UnsafeMutableRawPointer(y).assumingMemoryBound(to: Double.self), n)
+            return true
         }
-        return nil
+        return false
     }
 
     /// The derivative f′ of the rule table's function `operation`, evaluated

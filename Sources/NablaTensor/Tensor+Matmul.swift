@@ -77,49 +77,41 @@ extension Tensor {
                 "inner dimensions \(k) and \(k2) differ (the product is \(transposingSelf ? "[\(a[0]), \(a[1])]ᵀ" : "\(a)")"
                     + " × \(transposingOther ? "[\(b[0]), \(b[1])]ᵀ" : "\(b)"))")
         }
-        let limit = Int(Int32.max)
-        let fits = m <= limit && k <= limit && n <= limit
-        if fits && (Scalar.self == Float.self || Scalar.self == Double.self) {
-            return Tensor(shape: [m, n]) { out in
-                let ta: Int32 = transposingSelf ? 1 : 0, tb: Int32 = transposingOther ? 1 : 0
-                let lda = Int32(Swift.max(a[1], 1)), ldb = Int32(Swift.max(b[1], 1)), ldc = Int32(Swift.max(n, 1))
-                if Scalar.self == Float.self {
-                    nabla_sgemm_t(
-                        ta, tb, Int32(m), Int32(n), Int32(k), 1,
-                        UnsafeRawPointer(storage.base).assumingMemoryBound(to: Float.self), lda,
-                        UnsafeRawPointer(other.storage.base).assumingMemoryBound(to: Float.self), ldb,
-                        0, UnsafeMutableRawPointer(out.baseAddress!).assumingMemoryBound(to: Float.self), ldc)
-                } else {
-                    nabla_dgemm_t(
-                        ta, tb, Int32(m), Int32(n), Int32(k), 1,
-                        UnsafeRawPointer(storage.base).assumingMemoryBound(to: Double.self), lda,
-                        UnsafeRawPointer(other.storage.base).assumingMemoryBound(to: Double.self), ldb,
-                        0, UnsafeMutableRawPointer(out.baseAddress!).assumingMemoryBound(to: Double.self), ldc)
-                }
-            }
+        var done = false
+        let result = Tensor(shape: [m, n]) { out in
+            done = Self.gemm(
+                storage.base, other.storage.base, into: out.baseAddress!, batch: 1, strideA: 0, strideB: 0,
+                m: m, k: k, n: n, transposeA: transposingSelf, transposeB: transposingOther)
         }
+        if done { return result }
+        // Other scalar types: through transposed copies.
         return try (transposingSelf ? transposed() : self).matmul(transposingOther ? other.transposed() : other)
     }
 
-    /// c = a·b for each of `batch` row-major products through the C kernels,
-    /// when `Scalar` is Float or Double and the sizes fit in `Int32`; the i-th
-    /// a starts at `a + i * strideA`, the i-th b at `b + i * strideB`, the
-    /// i-th c at `c + i * m * n`. Returns false (writing nothing) otherwise.
+    /// c = op(a)·op(b) for each of `batch` row-major products through the C
+    /// kernels, when `Scalar` is Float or Double and the sizes fit in `Int32`;
+    /// op transposes an operand stored transposed (a as k×m, b as n×k). The
+    /// i-th a starts at `a + i * strideA`, the i-th b at `b + i * strideB`,
+    /// the i-th c at `c + i * m * n`. Returns false (writing nothing)
+    /// otherwise.
     @inlinable
     static func gemm(
         _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, into c: UnsafeMutablePointer<Scalar>,
-        batch: Int, strideA: Int, strideB: Int, m: Int, k: Int, n: Int
+        batch: Int, strideA: Int, strideB: Int, m: Int, k: Int, n: Int,
+        transposeA: Bool = false, transposeB: Bool = false
     ) -> Bool {
         let limit = Int(Int32.max)
         guard m <= limit, k <= limit, n <= limit else { return false }
         let m32 = Int32(m), k32 = Int32(k), n32 = Int32(n)
+        let ta: Int32 = transposeA ? 1 : 0, tb: Int32 = transposeB ? 1 : 0
+        let lda = Swift.max(transposeA ? m32 : k32, 1), ldb = Swift.max(transposeB ? k32 : n32, 1)
+        let ldc = Swift.max(n32, 1)
         if Scalar.self == Float.self {
             let a = UnsafeRawPointer(a).assumingMemoryBound(to: Float.self)
             let b = UnsafeRawPointer(b).assumingMemoryBound(to: Float.self)
             let c = UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self)
             for i in 0..<batch {
-                nabla_sgemm(m32, n32, k32, a + i * strideA, Swift.max(k32, 1), b + i * strideB, Swift.max(n32, 1),
-                            c + i * m * n, Swift.max(n32, 1))
+                nabla_sgemm_t(ta, tb, m32, n32, k32, 1, a + i * strideA, lda, b + i * strideB, ldb, 0, c + i * m * n, ldc)
             }
             return true
         }
@@ -128,8 +120,7 @@ extension Tensor {
             let b = UnsafeRawPointer(b).assumingMemoryBound(to: Double.self)
             let c = UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self)
             for i in 0..<batch {
-                nabla_dgemm(m32, n32, k32, a + i * strideA, Swift.max(k32, 1), b + i * strideB, Swift.max(n32, 1),
-                            c + i * m * n, Swift.max(n32, 1))
+                nabla_dgemm_t(ta, tb, m32, n32, k32, 1, a + i * strideA, lda, b + i * strideB, ldb, 0, c + i * m * n, ldc)
             }
             return true
         }

@@ -48,16 +48,8 @@ extension Tensor {
     /// ``map(_:)``), the scalar rule otherwise.
     @inlinable
     public static func exponentiate(_ x: UnsafeMutableBufferPointer<Scalar>) {
-        guard let base = x.baseAddress else { return }
-        if Scalar.self == Float.self {
-            let p = UnsafeMutableRawPointer(base).assumingMemoryBound(to: Float.self)
-            nabla_exp_f32(p, p, x.count)
-        } else if Scalar.self == Double.self {
-            let p = UnsafeMutableRawPointer(base).assumingMemoryBound(to: Double.self)
-            nabla_exp_f64(p, p, x.count)
-        } else {
-            for i in 0..<x.count { x[i] = Scalar.exp(x[i]) }
-        }
+        guard let base = x.baseAddress, !runKernel(nabla_exp_f32, nabla_exp_f64, base, base, x.count) else { return }
+        for i in 0..<x.count { x[i] = Scalar.exp(x[i]) }
     }
 
     /// log softmax along `axis` (the last by default), computed stably as
