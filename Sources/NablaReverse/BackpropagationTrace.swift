@@ -47,7 +47,7 @@ public func backpropagate<T: DifferentiableScalar>(
                                         adjoints: watched.map { _ in T.zero })
         }
         let adjoints = tape.pointee.backward(seeds: [(y.index, 1)], lowest: x.count, keepsIntermediates: true)
-        defer { adjoints.deallocate() }
+        defer { freeBlock(adjoints) }
         return BackpropagationTrace(
             value: y.value, gradient: Array(UnsafeBufferPointer(start: adjoints, count: x.count)),
             adjoints: watched.map { $0 < 0 ? T.zero : adjoints[Int($0)] })

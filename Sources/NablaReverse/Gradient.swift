@@ -8,7 +8,7 @@ func withTape<T: DifferentiableScalar, R>(
     inputs x: [T], detectsAnomalies: Bool = false,
     _ body: (UnsafeMutablePointer<TapeStorage<T>>, [TapeVariable<T>]) throws -> R
 ) rethrows -> R {
-    let tape = UnsafeMutablePointer<TapeStorage<T>>.allocate(capacity: 1)
+    let tape = allocateBlock(of: TapeStorage<T>.self, count: 1)
     // 64 KiB to start: below glibc's mmap threshold (128 KiB), so a fresh
     // tape per call comes from the heap's free list, not new pages.
     tape.initialize(to: TapeStorage(capacity: 65536 / MemoryLayout<TapeNode<T>>.stride))
@@ -20,25 +20,27 @@ func withTape<T: DifferentiableScalar, R>(
         // assertion in TapeVariable instead of reading freed memory.
         #else
         tape.deinitialize(count: 1)
-        tape.deallocate()
+        freeBlock(tape)
         #endif
     }
     // One input node per value (no parents: itself with partial 0), written
-    // straight into the array's buffer (appending cost a third of the fixed
-    // cost of a gradient).
+    // straight into the tape's and the array's buffers: going through
+    // `record` and appending cost a third of the fixed cost of a gradient.
     let n = x.count
+    while tape.pointee.capacity < n { tape.pointee.grow() }
+    let nodes = tape.pointee.nodes
     let inputs = [TapeVariable<T>](unsafeUninitializedCapacity: n) { buffer, initialized in
         x.withUnsafeBufferPointer { values in
             for i in 0..<n {
-                let value = values[i]
-                let index = tape.pointee.record(
-                    TapeNode(parent0: Int32(i), partial0: 0, parent1: Int32(i), partial1: 0),
-                    value: value, operation: .input(i), arguments: (value, value))
-                (buffer.baseAddress! + i).initialize(to: TapeVariable(value: value, index: index, tape: tape))
+                let index = Int32(truncatingIfNeeded: i)
+                (nodes + i).initialize(to: TapeNode(parent0: index, partial0: 0, parent1: index, partial1: 0))
+                (buffer.baseAddress! + i).initialize(to: TapeVariable(value: values[i], index: index, tape: tape))
             }
         }
         initialized = n
     }
+    tape.pointee.count = n
+    if detectsAnomalies { tape.pointee.noteInputs(count: n) }
     return try body(tape, inputs)
 }
 
@@ -72,7 +74,7 @@ public func valueAndGradient<T: DifferentiableScalar>(
         checkOutput(y, of: tape)
         guard y.tape != nil else { return (y.value, [T](repeating: T.zero, count: x.count)) }
         let adjoints = tape.pointee.backward(seeds: [(y.index, 1)], lowest: x.count)
-        defer { adjoints.deallocate() }
+        defer { freeBlock(adjoints) }
         return (y.value, Array(UnsafeBufferPointer(start: adjoints, count: x.count)))
     }
 }
@@ -108,7 +110,7 @@ public func valueAndPullback<T: DifferentiableScalar>(
         ys.forEach { checkOutput($0, of: tape) }
         let seeds = zip(ys, u).filter { $0.0.tape != nil }.map { ($0.0.index, $0.1) }
         let adjoints = tape.pointee.backward(seeds: seeds, lowest: x.count)
-        defer { adjoints.deallocate() }
+        defer { freeBlock(adjoints) }
         return (ys.map(\.value), Array(UnsafeBufferPointer(start: adjoints, count: x.count)))
     }
 }
@@ -131,7 +133,7 @@ public func reverseJacobian<T: DifferentiableScalar>(
             }
             let adjoints = tape.pointee.backward(seeds: [(y.index, 1)], lowest: x.count)
             rows.append(Array(UnsafeBufferPointer(start: adjoints, count: x.count)))
-            adjoints.deallocate()
+            freeBlock(adjoints)
         }
         return (ys.map(\.value), rows)
     }
@@ -215,7 +217,7 @@ public func valueAndGradientDetectingAnomalies<T: DifferentiableScalar>(
         }
         guard y.tape != nil else { return (y.value, [T](repeating: T.zero, count: x.count)) }
         let adjoints = tape.pointee.backward(seeds: [(y.index, 1)], lowest: x.count, keepsIntermediates: true)
-        defer { adjoints.deallocate() }
+        defer { freeBlock(adjoints) }
         if let node = tape.pointee.firstBackwardAnomaly(adjoints: adjoints, from: Int(y.index), lowest: x.count) {
             throw AnomalyError(pass: .backward, operation: tape.pointee.operations[node], node: node)
         }

@@ -58,10 +58,13 @@ struct TapeStorage<T: DifferentiableScalar> {
         nonmutating set { operationLog?.pointee = newValue }
     }
 
-    @usableFromInline
+    // Inlinable (as is `release`), so that it is specialised with the
+    // caller: generic, every gradient paid a run-time lookup of the node
+    // type's metadata to allocate and free the nodes.
+    @inlinable
     init(capacity: Int) {
         self.capacity = Swift.max(capacity, 16)
-        nodes = .allocate(capacity: self.capacity)
+        nodes = allocateBlock(of: TapeNode<T>.self, count: self.capacity)
         count = 0
         limit = self.capacity
     }
@@ -78,9 +81,9 @@ struct TapeStorage<T: DifferentiableScalar> {
 
     @inlinable
     mutating func grow() {
-        let bigger = UnsafeMutablePointer<TapeNode<T>>.allocate(capacity: capacity * 2)
+        let bigger = allocateBlock(of: TapeNode<T>.self, count: capacity * 2)
         bigger.moveInitialize(from: nodes, count: count)
-        nodes.deallocate()
+        freeBlock(nodes)
         nodes = bigger
         capacity *= 2
         if operationLog == nil { limit = capacity }
@@ -114,7 +117,7 @@ struct TapeStorage<T: DifferentiableScalar> {
         return Int32(truncatingIfNeeded: count - 1)
     }
 
-    @usableFromInline
+    @inlinable
     mutating func release() {
         if let log = operationLog {
             log.deinitialize(count: 1)
@@ -122,7 +125,7 @@ struct TapeStorage<T: DifferentiableScalar> {
             operationLog = nil
         }
         nodes.deinitialize(count: count)
-        nodes.deallocate()
+        freeBlock(nodes)
         count = 0
         capacity = 0
         isFinished = true
@@ -130,6 +133,12 @@ struct TapeStorage<T: DifferentiableScalar> {
 }
 
 extension TapeStorage {
+    /// Anomaly mode: names the first `count` nodes, the inputs.
+    @usableFromInline
+    mutating func noteInputs(count: Int) {
+        operations = (0..<count).map { "input \($0)" }
+    }
+
     /// Anomaly mode: remembers each node's operation and where the first NaN
     /// or infinity appeared in the forward pass.
     @inlinable
@@ -151,7 +160,7 @@ extension TapeStorage {
 
     /// The backward sweep: adjoints of every node from the given seeds, for
     /// nodes `lowest...` (inputs, below `lowest`, have no parents). Returns a
-    /// buffer of `count` adjoints that the caller deallocates.
+    /// buffer of `count` adjoints that the caller frees with `freeBlock`.
     ///
     /// A node's missing parent is the node itself with partial 0, which adds
     /// 0·g to its own, already used, adjoint: harmless unless g is infinite
@@ -162,7 +171,7 @@ extension TapeStorage {
     func backward(seeds: [(index: Int32, adjoint: T)], lowest: Int, keepsIntermediates: Bool = false)
         -> UnsafeMutablePointer<T>
     {
-        let adjoints = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(count, 1))
+        let adjoints = allocateBlock(of: T.self, count: count)
         adjoints.initialize(repeating: T.zero, count: Swift.max(count, 1))
         var top = -1
         for seed in seeds {

@@ -6,9 +6,11 @@ import Synchronization
 ///
 /// A ``Tensor`` shares its storage between copies and copies it before the
 /// first mutation of a shared block (copy on write). The alignment suits
-/// AVX-512 loads; smaller blocks take `malloc`'s own alignment, because an
-/// aligned allocation costs about 97 ns against 22 ns here, which a
-/// one-element operation feels (the kernels load unaligned anyway).
+/// AVX-512 loads; smaller blocks come straight from `malloc` (16-byte
+/// aligned), because an aligned allocation costs about 97 ns against 22 ns
+/// here, which a one-element operation feels (the kernels load unaligned
+/// anyway). Swift's own allocator would take the aligned path even for
+/// default alignment (see `allocateBlock(of:count:)`).
 ///
 /// `@unchecked Sendable`: the block is written only through a `Tensor` that
 /// holds the only reference to it (`isKnownUniquelyReferenced` is checked
@@ -26,10 +28,13 @@ final class TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
     init(uninitializedCount count: Int) {
         let capacity = Swift.max(count, 1)
         let bytes = capacity * MemoryLayout<Scalar>.stride
-        let raw = (bytes >= BlockCache.minimumBytes ? BlockCache.take(bytes: bytes) : nil)
-            ?? UnsafeMutableRawPointer.allocate(
-                byteCount: bytes, alignment: bytes >= 4096 ? 64 : MemoryLayout<Scalar>.alignment)
-        base = raw.bindMemory(to: Scalar.self, capacity: capacity)
+        if bytes < Self.alignedBytes {
+            base = allocateBlock(of: Scalar.self, count: capacity)
+        } else {
+            let raw = (bytes >= BlockCache.minimumBytes ? BlockCache.take(bytes: bytes) : nil)
+                ?? UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+            base = raw.bindMemory(to: Scalar.self, capacity: capacity)
+        }
         self.count = count
     }
 
@@ -59,8 +64,16 @@ final class TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
     @inlinable
     var buffer: UnsafeBufferPointer<Scalar> { UnsafeBufferPointer(start: base, count: count) }
 
+    /// Blocks of this many bytes and more are 64-byte aligned; smaller ones
+    /// come from `malloc` (16-byte aligned).
+    @usableFromInline static var alignedBytes: Int { 4096 }
+
     deinit {
         let bytes = Swift.max(count, 1) * MemoryLayout<Scalar>.stride
+        if bytes < Self.alignedBytes {
+            freeBlock(base)
+            return
+        }
         if bytes >= BlockCache.minimumBytes && BlockCache.give(UnsafeMutableRawPointer(base), bytes: bytes) { return }
         UnsafeMutableRawPointer(base).deallocate()
     }

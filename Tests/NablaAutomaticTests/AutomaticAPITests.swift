@@ -220,6 +220,38 @@ struct AutomaticAPITests {
         #expect(automaticIsClose(r[0], flow, relative: 1e-4), "reverse \(r[0]), flow \(flow)")
     }
 
+    /// More inputs than the first tape buffer holds (2,730 nodes of 24
+    /// bytes): the input nodes are written before anything is recorded, so
+    /// the buffer must grow first, and anomaly mode's log must still number
+    /// every node.
+    @Test func moreInputsThanTheFirstTapeBuffer() throws {
+        let n = 10_000
+        let x = (0..<n).map { Double($0 % 97) / 8 }
+        // f = Σ xᵢ² + x₀·x_{n−1}: ∂f/∂xᵢ = 2xᵢ, plus x_{n−1} for i = 0 and x₀ for i = n − 1.
+        func f<T: DifferentiableScalar>(_ v: [T]) -> T {
+            var s = v[0] * v[n - 1]
+            for xi in v { s = s + xi * xi }
+            return s
+        }
+        var exact = x.map { 2 * $0 }
+        exact[0] += x[n - 1]
+        exact[n - 1] += x[0]
+        let (value, g) = valueAndGradient(of: f, at: x)
+        #expect(g == exact)
+        #expect(value == f(x))
+        let checked = try valueAndGradientDetectingAnomalies(of: f, at: x)
+        #expect(checked.gradient == exact)
+        // log(x₀ − x₀) = log 0 = −∞ is the first node after the inputs.
+        do {
+            _ = try valueAndGradientDetectingAnomalies(of: { v in TapeVariable.log(v[0] - v[0]) + v[n - 1] }, at: x)
+            Issue.record("log 0 was not reported")
+        } catch let error as AnomalyError {
+            #expect(error.pass == .forward)
+            #expect(error.node == n + 1, "\(error)")
+            #expect(error.operation.hasPrefix("log("), "\(error)")
+        }
+    }
+
     // MARK: - Literals and constant operands
 
     /// x^0.5 with a constant exponent at x = 0: d/dx = +∞, not NaN (the
