@@ -54,18 +54,21 @@ extension Variable {
             } else {
                 variable.accumulateGrad(adjoint)
             }
-            if let pullback = variable.unaryPullback {
+            switch variable.pullback {
+            case .unary(let pullback)?:
                 let x = variable.first!
                 if x.requiresGrad { try x.accumulate(pullback(adjoint), from: variable, operand: 0, adjoint, checking) }
-            } else if let pullback = variable.binaryPullback {
+            case .binary(let pullback)?:
                 let x = variable.first!, y = variable.second!
                 let (gx, gy) = pullback(adjoint)
                 if x.requiresGrad, let gx { try x.accumulate(gx, from: variable, operand: 0, adjoint, checking) }
                 if y.requiresGrad, let gy { try y.accumulate(gy, from: variable, operand: 1, adjoint, checking) }
-            } else if let pullback = variable.naryPullback {
+            case .nary(let pullback)?:
                 for (i, (x, g)) in zip(variable.others!, pullback(adjoint)).enumerated() where x.requiresGrad {
                     if let g { try x.accumulate(g, from: variable, operand: i, adjoint, checking) }
                 }
+            case nil:
+                break
             }
         }
         for (variable, adjoint) in finished { variable.accumulateGrad(adjoint) }

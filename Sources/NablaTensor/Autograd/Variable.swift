@@ -31,6 +31,12 @@ import NablaRules
 ///
 /// `Variable` is not `Sendable`: a graph belongs to one task.
 public final class Variable<Scalar: TensorScalar> {
+    // The stored properties are declared in this order, and the three
+    // pullback kinds share one field, so that an instance takes 116 bytes:
+    // below 120, glibc serves it from its fast bins. At 161 bytes (three
+    // optional closures, scattered flags) a graph of many small operations
+    // spent a third of its recording time in malloc and free.
+
     /// The tensor this variable holds. Assigning a new one (an optimiser's
     /// update, inside ``withoutGradients(_:)``) does not change results
     /// already computed from it, nor their gradients: each operation kept
@@ -46,10 +52,9 @@ public final class Variable<Scalar: TensorScalar> {
     /// last ``zeroGrad()``; nil before any. It has ``value``'s shape.
     @exclusivity(unchecked) public var grad: Tensor<Scalar>?
 
-    /// Whether `backward` computes a gradient for this variable. True for
-    /// a leaf created with `requiresGrad: true` and for every result that
-    /// recorded history.
-    public let requiresGrad: Bool
+    // Scratch state of one `backward` pass (no dictionary or set of
+    // object identifiers): reset before `backward` returns or throws.
+    @usableFromInline @exclusivity(unchecked) var pendingAdjoint: Tensor<Scalar>?
 
     // How this variable was computed: its parents and the pullback that
     // maps its gradient to one gradient per parent (nil where a parent
@@ -63,20 +68,32 @@ public final class Variable<Scalar: TensorScalar> {
     @usableFromInline @exclusivity(unchecked) var first: Variable?
     @usableFromInline @exclusivity(unchecked) var second: Variable?
     @usableFromInline @exclusivity(unchecked) var others: [Variable]?
-    @usableFromInline @exclusivity(unchecked) var unaryPullback: ((Tensor<Scalar>) -> Tensor<Scalar>)?
-    @usableFromInline @exclusivity(unchecked) var binaryPullback: ((Tensor<Scalar>) -> (Tensor<Scalar>?, Tensor<Scalar>?))?
-    @usableFromInline @exclusivity(unchecked) var naryPullback: ((Tensor<Scalar>) -> [Tensor<Scalar>?])?
-
-    /// Set when `backward` has dropped this result's parents and pullback.
-    @usableFromInline @exclusivity(unchecked) var isReleased = false
 
     /// The operation and source location that created this variable, kept
     /// only under ``withAnomalyDetection(_:)``.
     @usableFromInline @exclusivity(unchecked) var origin: OperationOrigin?
 
-    // Scratch state of one `backward` pass (no dictionary or set of
-    // object identifiers): reset before `backward` returns or throws.
-    @usableFromInline @exclusivity(unchecked) var pendingAdjoint: Tensor<Scalar>?
+    /// A recorded operation's pullback, by its number of inputs: `unary`
+    /// reads `first`, `binary` `first` and `second`, `nary` `others`.
+    @usableFromInline
+    enum Pullback {
+        case unary((Tensor<Scalar>) -> Tensor<Scalar>)
+        case binary((Tensor<Scalar>) -> (Tensor<Scalar>?, Tensor<Scalar>?))
+        case nary((Tensor<Scalar>) -> [Tensor<Scalar>?])
+    }
+
+    @usableFromInline @exclusivity(unchecked) var pullback: Pullback?
+
+    /// Whether `backward` computes a gradient for this variable. True for
+    /// a leaf created with `requiresGrad: true` and for every result that
+    /// recorded history.
+    public let requiresGrad: Bool
+
+    /// Set when `backward` has dropped this result's parents and pullback.
+    @usableFromInline @exclusivity(unchecked) var isReleased = false
+
+    /// `backward`'s mark for a variable its walk has reached (scratch state,
+    /// like `pendingAdjoint`).
     @usableFromInline @exclusivity(unchecked) var isVisited = false
 
     /// A leaf variable holding `value`. With `requiresGrad`, `backward`
@@ -93,7 +110,7 @@ public final class Variable<Scalar: TensorScalar> {
         self.value = value
         self.requiresGrad = true
         self.first = parent
-        self.unaryPullback = pullback
+        self.pullback = .unary(pullback)
     }
 
     /// A result of an operation with two inputs.
@@ -106,7 +123,7 @@ public final class Variable<Scalar: TensorScalar> {
         self.requiresGrad = true
         self.first = x
         self.second = y
-        self.binaryPullback = pullback
+        self.pullback = .binary(pullback)
     }
 
     /// A result of an operation with any number of inputs.
@@ -115,12 +132,12 @@ public final class Variable<Scalar: TensorScalar> {
         self.value = value
         self.requiresGrad = true
         self.others = parents
-        self.naryPullback = pullback
+        self.pullback = .nary(pullback)
     }
 
     /// Whether this variable holds parents and a pullback.
     @inlinable
-    var hasNode: Bool { unaryPullback != nil || binaryPullback != nil || naryPullback != nil }
+    var hasNode: Bool { pullback != nil }
 
     /// The number of parents.
     @inlinable
@@ -151,9 +168,7 @@ public final class Variable<Scalar: TensorScalar> {
         if let others = others.take() { list.append(contentsOf: others) }
         if let first = first.take() { list.append(first) }
         if let second = second.take() { list.append(second) }
-        unaryPullback = nil
-        binaryPullback = nil
-        naryPullback = nil
+        pullback = nil
     }
 
     /// Drops the parents and the pullback.
@@ -162,9 +177,7 @@ public final class Variable<Scalar: TensorScalar> {
         first = nil
         second = nil
         others = nil
-        unaryPullback = nil
-        binaryPullback = nil
-        naryPullback = nil
+        pullback = nil
     }
 
     /// The inputs this variable was computed from (empty for a leaf, a
