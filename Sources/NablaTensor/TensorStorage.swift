@@ -79,19 +79,23 @@ final class TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
     }
 }
 
-/// A few recently freed large blocks (64 KiB and more), kept for the next
-/// tensor of exactly the same size.
+/// A few recently freed blocks of 4 KiB and more (the 64-byte aligned
+/// ones), kept for the next tensor of exactly the same size.
 ///
-/// A training step frees and allocates the same large tensors every
-/// iteration (activations, gradients, updated weights). Through `malloc`,
-/// glibc gives such blocks back to the system when the top of its heap grows
-/// past its trim threshold and then takes fresh pages again, which fault
-/// on first touch: about 40 µs of a 300 µs Float TwoLayerNet step through
-/// tensor autograd went to that. At most 16 blocks and 64 MiB are kept,
-/// behind one lock; a block that does not fit is freed as before.
+/// A training step frees and allocates the same tensors every iteration
+/// (activations, gradients, updated weights). Through `malloc`, glibc gives
+/// such blocks back to the system when the top of its heap grows past its
+/// trim threshold and then takes fresh pages again, which fault on first
+/// touch: about 40 µs of a 300 µs Float TwoLayerNet step through tensor
+/// autograd went to that. With only blocks of 64 KiB and more kept, the
+/// Double step's 40 KB activations still faulted in up to 6.5 pages per
+/// step (depending on the heap's layout); from 4 KiB, none. At most 16
+/// blocks and 64 MiB are kept, behind one lock (about 30 ns, against the
+/// microseconds it takes to fill 4 KiB); a block that does not fit is freed
+/// as before.
 @usableFromInline
 enum BlockCache {
-    @usableFromInline static let minimumBytes = 64 * 1024
+    @usableFromInline static let minimumBytes = 4 * 1024
     static let maximumBlocks = 16
     static let maximumBytes = 64 << 20
 
@@ -100,9 +104,35 @@ enum BlockCache {
         var bytes: Int
     }
 
+    /// The cached blocks, oldest first. A value, so that tests can check
+    /// its rules on a private copy while other tests use the shared one.
     struct State {
         var blocks: [Block] = []
         var bytes = 0
+
+        /// Removes and returns a block of exactly `bytes` bytes, if any.
+        mutating func take(bytes: Int) -> UInt? {
+            guard let i = blocks.lastIndex(where: { $0.bytes == bytes }) else { return nil }
+            self.bytes -= bytes
+            return blocks.remove(at: i).address
+        }
+
+        /// Keeps a block of `bytes` bytes (64-byte aligned), freeing the
+        /// oldest one to make room if needed; false if it does not fit even
+        /// then (the caller frees it).
+        mutating func keep(_ address: UInt, bytes: Int) -> Bool {
+            if blocks.count == BlockCache.maximumBlocks || self.bytes + bytes > BlockCache.maximumBytes {
+                // Make room by freeing the oldest block when this one fits alone.
+                guard bytes <= BlockCache.maximumBytes, let oldest = blocks.first else { return false }
+                blocks.removeFirst()
+                self.bytes -= oldest.bytes
+                UnsafeMutableRawPointer(bitPattern: oldest.address)?.deallocate()
+                if self.bytes + bytes > BlockCache.maximumBytes { return false }
+            }
+            blocks.append(Block(address: address, bytes: bytes))
+            self.bytes += bytes
+            return true
+        }
     }
 
     static let state = Mutex(State())
@@ -110,11 +140,7 @@ enum BlockCache {
     /// A cached block of exactly `bytes` bytes (64-byte aligned), or nil.
     @usableFromInline
     static func take(bytes: Int) -> UnsafeMutableRawPointer? {
-        let address: UInt? = state.withLock { state in
-            guard let i = state.blocks.lastIndex(where: { $0.bytes == bytes }) else { return nil }
-            state.bytes -= bytes
-            return state.blocks.remove(at: i).address
-        }
+        let address = state.withLock { $0.take(bytes: bytes) }
         return address.flatMap { UnsafeMutableRawPointer(bitPattern: $0) }
     }
 
@@ -123,18 +149,6 @@ enum BlockCache {
     @usableFromInline
     static func give(_ block: UnsafeMutableRawPointer, bytes: Int) -> Bool {
         let address = UInt(bitPattern: block)
-        return state.withLock { state in
-            if state.blocks.count == maximumBlocks || state.bytes + bytes > maximumBytes {
-                // Make room by freeing the oldest block when this one fits alone.
-                guard bytes <= maximumBytes, let oldest = state.blocks.first else { return false }
-                state.blocks.removeFirst()
-                state.bytes -= oldest.bytes
-                UnsafeMutableRawPointer(bitPattern: oldest.address)?.deallocate()
-                if state.bytes + bytes > maximumBytes { return false }
-            }
-            state.blocks.append(Block(address: address, bytes: bytes))
-            state.bytes += bytes
-            return true
-        }
+        return state.withLock { $0.keep(address, bytes: bytes) }
     }
 }

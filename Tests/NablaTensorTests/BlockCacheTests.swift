@@ -32,18 +32,62 @@ struct BlockCacheTests {
         #expect(bytes == BlockCache.state.withLock { $0.blocks.reduce(0) { $0 + $1.bytes } })
     }
 
-    /// A block is only handed out again for exactly its size, and a size
-    /// above the cache's limit is never kept.
-    @Test func exactSizesOnly() {
-        let bytes = 100_000 * MemoryLayout<Double>.stride
-        do { _ = Tensor<Double>(shape: [100_000], repeating: 1) }
-        let cached = BlockCache.state.withLock { $0.blocks.contains { $0.bytes == bytes } }
-        #expect(cached)
-        // No tensor of this size was ever freed.
-        #expect(BlockCache.take(bytes: 65_600) == nil)
+    /// A block is only handed out again for exactly its size, the oldest
+    /// block makes room for a new one, and a size above the cache's limit
+    /// is never kept. Checked on a private state: the shared cache is also
+    /// fed by every other test running in parallel.
+    @Test func exactSizesOldestFirstAndLimits() {
+        var state = BlockCache.State()
+        func block(_ bytes: Int) -> UInt {
+            UInt(bitPattern: UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64))
+        }
+        let first = block(8_000)
+        let keptFirst = state.keep(first, bytes: 8_000)
+        let otherSize = state.take(bytes: 8_008)
+        let same = state.take(bytes: 8_000)
+        let again = state.take(bytes: 8_000)
+        #expect(keptFirst && otherSize == nil && same == first && again == nil)
+        // Full: the next block pushes out (and frees) the oldest.
+        var kept: [UInt] = []
+        for i in 0..<BlockCache.maximumBlocks {
+            let b = block(4_096 + 64 * i)
+            let ok = state.keep(b, bytes: 4_096 + 64 * i)
+            #expect(ok)
+            kept.append(b)
+        }
+        let extra = block(100_000)
+        let keptExtra = state.keep(extra, bytes: 100_000)
+        #expect(keptExtra)
+        #expect(state.blocks.count == BlockCache.maximumBlocks)
+        let oldest = state.take(bytes: 4_096)
+        let second = state.take(bytes: 4_096 + 64)
+        #expect(oldest == nil, "the oldest block was not the one freed")
+        #expect(second == kept[1])
+        #expect(state.bytes == state.blocks.reduce(0) { $0 + $1.bytes })
+        // Larger than the whole cache: refused, and nothing is freed for it.
+        let count = state.blocks.count
         let huge = BlockCache.maximumBytes + 64
-        let block = UnsafeMutableRawPointer.allocate(byteCount: huge, alignment: 64)
-        #expect(!BlockCache.give(block, bytes: huge))
-        block.deallocate()
+        let keptHuge = state.keep(0, bytes: huge)
+        #expect(!keptHuge)
+        #expect(state.blocks.count == count)
+        // Clean up what is left.
+        while let b = state.blocks.first {
+            UnsafeMutableRawPointer(bitPattern: b.address)?.deallocate()
+            state.blocks.removeFirst()
+        }
+        UnsafeMutableRawPointer(bitPattern: kept[1])?.deallocate()
+        UnsafeMutableRawPointer(bitPattern: first)?.deallocate()
+    }
+
+    /// Tensors from 4 KiB up go through the cache and come back intact;
+    /// smaller ones do not touch it.
+    @Test func tensorsFromFourKiBUp() {
+        #expect(BlockCache.minimumBytes == 4_096)
+        for count in [1_023, 1_024, 5_000] {  // Floats: 4,092, 4,096 and 20,000 bytes
+            for round in 0..<3 {
+                let t = Tensor<Float>(shape: [count], repeating: Float(round))
+                #expect(t.scalars.allSatisfy { $0 == Float(round) })
+            }
+        }
     }
 }
