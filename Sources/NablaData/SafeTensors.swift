@@ -374,8 +374,9 @@ public struct SafeTensorsFile: Sendable, Equatable {
 let hostIsLittleEndian = 1.littleEndian == 1
 
 /// `text` as a JSON string literal: quotes, backslashes and control
-/// characters escaped, everything else (UTF-8) as it is.
-func jsonString(_ text: String) -> String {
+/// characters escaped, everything else (UTF-8) as it is. Also what the
+/// command line's `--json` output quotes with.
+package func jsonString(_ text: String) -> String {
     var result = "\""
     for scalar in text.unicodeScalars {
         switch scalar {

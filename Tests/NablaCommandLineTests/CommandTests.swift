@@ -312,3 +312,16 @@ func failure(_ arguments: [String]) -> String? {
         #expect(text.contains("\\frac{d}{dx} \\sin\\left(x\\right) = \\cos\\left(x\\right)"))
     }
 }
+
+/// `--json` strings are quoted by the same function as safetensors headers:
+/// valid JSON for any text, control characters included, read back intact.
+@Suite struct JSONQuotingTests {
+    @Test func anyTextIsValidJSONAndReadsBackIntact() throws {
+        let text = "a\"b\\c\nd\te\u{01}\u{08}\u{0C}\u{7F}é∇"
+        let quoted = JSON.string(text).text
+        #expect(quoted == "\"a\\\"b\\\\c\\nd\\te\\u0001\\b\\f\\u007fé∇\"")
+        let document = try #require("{\"k\": \(quoted)}".data(using: .utf8))
+        let object = try JSONSerialization.jsonObject(with: document) as? [String: String]
+        #expect(object?["k"] == text)
+    }
+}
