@@ -113,17 +113,21 @@ GATTR static void G_FN(pack_bt)(int kc, int nc, const GT *b, size_t ldb, GT *res
 
 // C[0..<mr, 0..<nr] = alpha·(Apanel·Bpanel) + beta·C (C not read when beta == 0).
 // A's element (r, p) is pa[r·ars + p·aps]: a packed panel (ars = 1,
-// aps = G_MR) or A read in place (ars = lda, aps = 1).
+// aps = G_MR) or A read in place (ars = lda, aps = 1). The kernel computes
+// `rows` rows (G_MR, or G_MR_SMALL for a last tile of at most that many:
+// 100 rows are 16 tiles of 6 and one of 4, which a 6-row kernel computes at
+// the cost of 6); rows and nv are constants at every call site.
+#define G_MR_SMALL (G_MR > 4 ? 4 : G_MR)
 GATTR static inline __attribute__((always_inline)) void G_FN(micro)(
     int kc, const GT *restrict pa, size_t ars, size_t aps, const GT *restrict pb, GT *c, size_t ldc,
-    GT alpha, GT beta, int mr, int nr, int nv)
+    GT alpha, GT beta, int mr, int nr, int nv, int rows)
 {
     VT acc[G_MR][G_NV];
     for (int r = 0; r < mr; r++) {
         __builtin_prefetch(c + (size_t)r * ldc, 1, 3);
         __builtin_prefetch(c + (size_t)r * ldc + nr - 1, 1, 3);
     }
-    for (int r = 0; r < G_MR; r++)
+    for (int r = 0; r < rows; r++)
         for (int v = 0; v < nv; v++) acc[r][v] = VZERO;
     // Unrolled 4x; B's micro-panel may come from L3 (large n), so it is
     // prefetched 8 steps ahead (measured: +3-5% at n = 1024). A's panel is
@@ -134,7 +138,7 @@ GATTR static inline __attribute__((always_inline)) void G_FN(micro)(
         __builtin_prefetch(pb + 8 * G_NR, 0, 3);
         VT bv[G_NV];
         for (int v = 0; v < nv; v++) bv[v] = VLOAD(pb + v * G_VL);
-        for (int r = 0; r < G_MR; r++) {
+        for (int r = 0; r < rows; r++) {
             VT av = VBCAST(pa[r * ars]);
             for (int v = 0; v < nv; v++) acc[r][v] = VFMA(av, bv[v], acc[r][v]);
         }
@@ -142,14 +146,14 @@ GATTR static inline __attribute__((always_inline)) void G_FN(micro)(
         pb += G_NR;
     }
     VT va = VBCAST(alpha);
-    if (mr == G_MR && nr == G_NR && nv == G_NV) {
+    if (mr == rows && nr == G_NR && nv == G_NV) {
         if (beta == 0) {
-            for (int r = 0; r < G_MR; r++)
+            for (int r = 0; r < rows; r++)
                 for (int v = 0; v < nv; v++)
                     VSTORE(c + (size_t)r * ldc + v * G_VL, VMUL(va, acc[r][v]));
         } else {
             VT vb = VBCAST(beta);
-            for (int r = 0; r < G_MR; r++)
+            for (int r = 0; r < rows; r++)
                 for (int v = 0; v < nv; v++) {
                     GT *cp = c + (size_t)r * ldc + v * G_VL;
                     VSTORE(cp, VFMA(vb, VLOAD(cp), VMUL(va, acc[r][v])));
@@ -157,7 +161,7 @@ GATTR static inline __attribute__((always_inline)) void G_FN(micro)(
         }
     } else {
         GT tmp[G_MR * G_NR] __attribute__((aligned(64)));
-        for (int r = 0; r < G_MR; r++)
+        for (int r = 0; r < rows; r++)
             for (int v = 0; v < nv; v++)
                 VSTORE(tmp + r * G_NR + v * G_VL, VMUL(va, acc[r][v]));
         for (int r = 0; r < mr; r++) {
@@ -361,7 +365,8 @@ GATTR static int G_FN(gemm)(int transa, int transb, int m, int n, int k, GT alph
                 if (!direct) {
                     if (transa) G_FN(pack_at)(mc, kc, a + (size_t)pc * lda + ic, lda, pa);
                     else G_FN(pack_a)(mc, kc, a + (size_t)ic * lda + pc, lda, pa);
-                } else if (mc % G_MR) {
+                } else if (mc % G_MR && mc % G_MR != G_MR_SMALL) {
+                    // (A last tile of exactly G_MR_SMALL rows is read in place too.)
                     int full = mc / G_MR * G_MR;
                     if (transa) G_FN(pack_at)(mc - full, kc, a + (size_t)pc * lda + ic + full, lda, pa + (size_t)full * kc);
                     else G_FN(pack_a)(mc - full, kc, a + (size_t)(ic + full) * lda + pc, lda, pa + (size_t)full * kc);
@@ -378,14 +383,19 @@ GATTR static int G_FN(gemm)(int transa, int transb, int m, int n, int k, GT alph
                         // Each call site passes A's strides as constants (and
                         // the vector count), so the inlined kernels keep them
                         // in their addressing.
-#define G_MICRO(AP, ARS, APS)                                                                  \
-    do {                                                                                       \
-        if (nv == 1) G_FN(micro)(kc, AP, ARS, APS, bp, cp, ldc, alpha, betaEff, mr, nr, 1);    \
-        else G_FN(micro)(kc, AP, ARS, APS, bp, cp, ldc, alpha, betaEff, mr, nr, G_NV);         \
+#define G_MICRO(AP, ARS, APS, ROWS)                                                                    \
+    do {                                                                                               \
+        if (nv == 1) G_FN(micro)(kc, AP, ARS, APS, bp, cp, ldc, alpha, betaEff, mr, nr, 1, ROWS);      \
+        else G_FN(micro)(kc, AP, ARS, APS, bp, cp, ldc, alpha, betaEff, mr, nr, G_NV, ROWS);           \
     } while (0)
-                        if (direct && mr == G_MR && transa) G_MICRO(a + (size_t)pc * lda + ic + ir, 1, lda);
-                        else if (direct && mr == G_MR) G_MICRO(a + (size_t)(ic + ir) * lda + pc, lda, 1);
-                        else G_MICRO(pa + (size_t)ir * kc, 1, G_MR);
+                        if (direct && mr == G_MR && transa) G_MICRO(a + (size_t)pc * lda + ic + ir, 1, lda, G_MR);
+                        else if (direct && mr == G_MR) G_MICRO(a + (size_t)(ic + ir) * lda + pc, lda, 1, G_MR);
+                        else if (G_MR_SMALL < G_MR && direct && mr == G_MR_SMALL && transa)
+                            G_MICRO(a + (size_t)pc * lda + ic + ir, 1, lda, G_MR_SMALL);
+                        else if (G_MR_SMALL < G_MR && direct && mr == G_MR_SMALL)
+                            G_MICRO(a + (size_t)(ic + ir) * lda + pc, lda, 1, G_MR_SMALL);
+                        else if (G_MR_SMALL < G_MR && mr <= G_MR_SMALL) G_MICRO(pa + (size_t)ir * kc, 1, G_MR, G_MR_SMALL);
+                        else G_MICRO(pa + (size_t)ir * kc, 1, G_MR, G_MR);
 #undef G_MICRO
                     }
                 }
@@ -397,6 +407,7 @@ GATTR static int G_FN(gemm)(int transa, int transb, int m, int n, int k, GT alph
 }
 
 #undef G_NR
+#undef G_MR_SMALL
 #undef G_THIN_ROWS
 #undef G_THIN_VECS
 #undef G_BY_WIDTH

@@ -123,7 +123,9 @@ struct GemmKernelTests {
     /// tiles (n = 17, 18, 20, 50, 65 in Float; 10, 17, 18, 50, 65 in Double),
     /// and A read in place when B has at most four panels. m = 45 and 100
     /// take every row group of the transposed thin path (four vectors, one
-    /// vector, a zero-padded rest).
+    /// vector, a zero-padded rest). A last row tile of at most four rows
+    /// runs the four-row kernel: read in place (m = 100, 70 with n = 65
+    /// packed) or packed (m = 13, 9, 26, 45, 7); m = 5 takes the six-row one.
     @Test func transposedOperandsOnTheThinAndDirectPaths() {
         let shapes = [(13, 50, 37), (9, 18, 11), (26, 20, 9), (7, 10, 5), (70, 65, 67), (5, 17, 1), (100, 50, 20), (45, 50, 13)]
         for (which, name) in Self.kernels() {
