@@ -31,9 +31,7 @@ package func allocateBlock<T>(of _: T.Type, count: Int) -> UnsafeMutablePointer<
     guard let raw = malloc(bytes) else {
         fatalError("out of memory: could not allocate \(bytes) bytes")
     }
-    // Fresh memory from malloc is bound to no type; `bindMemory` would cost
-    // a run-time metadata lookup for generic T on every call.
-    return raw.assumingMemoryBound(to: T.self)
+    return raw.bindMemory(to: T.self, capacity: Swift.max(count, 1))
 }
 
 /// Frees a block from ``allocateBlock(of:count:)`` (its values must be

@@ -28,11 +28,11 @@ final class TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
     init(uninitializedCount count: Int) {
         let capacity = Swift.max(count, 1)
         let bytes = capacity * MemoryLayout<Scalar>.stride
-        if bytes < Self.alignedBytes {
+        // From 4 KiB up: 64-byte aligned, through the block cache.
+        if bytes < BlockCache.minimumBytes {
             base = allocateBlock(of: Scalar.self, count: capacity)
         } else {
-            let raw = (bytes >= BlockCache.minimumBytes ? BlockCache.take(bytes: bytes) : nil)
-                ?? UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+            let raw = BlockCache.take(bytes: bytes) ?? UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
             base = raw.bindMemory(to: Scalar.self, capacity: capacity)
         }
         self.count = count
@@ -64,18 +64,13 @@ final class TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
     @inlinable
     var buffer: UnsafeBufferPointer<Scalar> { UnsafeBufferPointer(start: base, count: count) }
 
-    /// Blocks of this many bytes and more are 64-byte aligned; smaller ones
-    /// come from `malloc` (16-byte aligned).
-    @usableFromInline static var alignedBytes: Int { 4096 }
-
     deinit {
         let bytes = Swift.max(count, 1) * MemoryLayout<Scalar>.stride
-        if bytes < Self.alignedBytes {
+        if bytes < BlockCache.minimumBytes {
             freeBlock(base)
-            return
+        } else if !BlockCache.give(UnsafeMutableRawPointer(base), bytes: bytes) {
+            UnsafeMutableRawPointer(base).deallocate()
         }
-        if bytes >= BlockCache.minimumBytes && BlockCache.give(UnsafeMutableRawPointer(base), bytes: bytes) { return }
-        UnsafeMutableRawPointer(base).deallocate()
     }
 }
 
@@ -95,6 +90,8 @@ final class TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
 /// as before.
 @usableFromInline
 enum BlockCache {
+    /// The size from which tensor blocks are 64-byte aligned and cached
+    /// (smaller ones come from `malloc`).
     @usableFromInline static let minimumBytes = 4 * 1024
     static let maximumBlocks = 16
     static let maximumBytes = 64 << 20

@@ -112,3 +112,33 @@ struct AutogradGraphTests {
         w = x
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+
+/// A recorded result is one heap object per operation: small enough for
+/// glibc's fast bins (requests up to 120 bytes), which recording many small
+/// operations relies on (see `Variable`'s stored properties).
+@Suite("Autograd: the size of a variable")
+struct VariableSizeTests {
+    /// glibc's `malloc_usable_size` (not in the Glibc module's headers).
+    static let usableSize: (@convention(c) (UnsafeMutableRawPointer?) -> Int)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_usable_size") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutableRawPointer?) -> Int).self)
+    }()
+
+    @Test func aRecordedResultFitsGlibcsFastBins() throws {
+        let malloc_usable_size = try #require(Self.usableSize)
+        // A chunk can be larger than asked for (a free chunk that was not
+        // worth splitting), so the smallest of many is the one that counts.
+        let a = Variable(Tensor<Float>([1, 2]), requiresGrad: true)
+        let floats = (0..<32).map { _ in a + a }
+        let floatBytes = floats.map { malloc_usable_size(Unmanaged.passUnretained($0).toOpaque()) }.min()!
+        let b = Variable(Tensor<Double>([1, 2]), requiresGrad: true)
+        let doubles = (0..<32).map { _ in b * b }
+        let doubleBytes = doubles.map { malloc_usable_size(Unmanaged.passUnretained($0).toOpaque()) }.min()!
+        #expect(floatBytes <= 120, "a Float variable takes \(floatBytes) bytes of heap")
+        #expect(doubleBytes <= 120, "a Double variable takes \(doubleBytes) bytes of heap")
+    }
+}
+#endif
