@@ -388,14 +388,17 @@ GATTR static int G_FN(gemm)(int transa, int transb, int m, int n, int k, GT alph
         if (nv == 1) G_FN(micro)(kc, AP, ARS, APS, bp, cp, ldc, alpha, betaEff, mr, nr, 1, ROWS);      \
         else G_FN(micro)(kc, AP, ARS, APS, bp, cp, ldc, alpha, betaEff, mr, nr, G_NV, ROWS);           \
     } while (0)
-                        if (direct && mr == G_MR && transa) G_MICRO(a + (size_t)pc * lda + ic + ir, 1, lda, G_MR);
-                        else if (direct && mr == G_MR) G_MICRO(a + (size_t)(ic + ir) * lda + pc, lda, 1, G_MR);
-                        else if (G_MR_SMALL < G_MR && direct && mr == G_MR_SMALL && transa)
-                            G_MICRO(a + (size_t)pc * lda + ic + ir, 1, lda, G_MR_SMALL);
-                        else if (G_MR_SMALL < G_MR && direct && mr == G_MR_SMALL)
-                            G_MICRO(a + (size_t)(ic + ir) * lda + pc, lda, 1, G_MR_SMALL);
-                        else if (G_MR_SMALL < G_MR && mr <= G_MR_SMALL) G_MICRO(pa + (size_t)ir * kc, 1, G_MR, G_MR_SMALL);
-                        else G_MICRO(pa + (size_t)ir * kc, 1, G_MR, G_MR);
+// A tile of ROWS rows: A read in place when the tile has exactly ROWS rows,
+// else from its packed, zero-padded panel.
+#define G_TILE(ROWS)                                                                                    \
+    do {                                                                                               \
+        if (direct && mr == (ROWS) && transa) G_MICRO(a + (size_t)pc * lda + ic + ir, 1, lda, ROWS);   \
+        else if (direct && mr == (ROWS)) G_MICRO(a + (size_t)(ic + ir) * lda + pc, lda, 1, ROWS);      \
+        else G_MICRO(pa + (size_t)ir * kc, 1, G_MR, ROWS);                                             \
+    } while (0)
+                        if (G_MR_SMALL < G_MR && mr <= G_MR_SMALL) G_TILE(G_MR_SMALL);
+                        else G_TILE(G_MR);
+#undef G_TILE
 #undef G_MICRO
                     }
                 }
