@@ -28,7 +28,12 @@ import NablaRules
 /// Mixing a tensor with a scalar variable in an operator takes a 0-d tensor,
 /// `t * Tensor(x)`: overloads taking `Scalar` directly would make `t * 2`
 /// ambiguous.
-public struct Tensor<Scalar: TensorScalar>: Sendable {
+///
+/// `Sendable` (unchecked: its storage is a `ManagedBuffer`, which the
+/// standard library marks non-sendable): storage shared between copies is
+/// never written, since every mutation first checks that the storage is
+/// uniquely referenced and copies it otherwise, as `Array` does.
+public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     @usableFromInline var _shape: [Int]
     @usableFromInline var storage: TensorStorage<Scalar>
 
@@ -152,7 +157,7 @@ extension Tensor {
                 operation: "init(shape:scalars:)", shapes: [shape],
                 reason: "shape \(shape) needs \(expected) scalars, got \(scalars.count)")
         }
-        self.init(uncheckedShape: shape, storage: TensorStorage(scalars))
+        self.init(uncheckedShape: shape, storage: .copying(scalars))
     }
 
     /// A tensor of the given shape with every element `value`.
@@ -160,19 +165,19 @@ extension Tensor {
     @inlinable
     public init(shape: [Int], repeating value: Scalar) {
         precondition(shape.allSatisfy { $0 >= 0 }, "Tensor(shape:repeating:): negative dimension in \(shape)")
-        self.init(uncheckedShape: shape, storage: TensorStorage(repeating: value, count: Self.elementCount(shape)))
+        self.init(uncheckedShape: shape, storage: .repeating(value, count: Self.elementCount(shape)))
     }
 
     /// A rank-0 tensor holding `scalar`.
     @inlinable
     public init(_ scalar: Scalar) {
-        self.init(uncheckedShape: [], storage: TensorStorage(repeating: scalar, count: 1))
+        self.init(uncheckedShape: [], storage: .repeating(scalar, count: 1))
     }
 
     /// A rank-1 tensor (a vector) holding `vector`.
     @inlinable
     public init(_ vector: [Scalar]) {
-        self.init(uncheckedShape: [vector.count], storage: TensorStorage(vector))
+        self.init(uncheckedShape: [vector.count], storage: .copying(vector))
     }
 
     /// A rank-2 tensor (a matrix) whose rows are `rows`.
@@ -187,7 +192,7 @@ extension Tensor {
                 operation: "init(_ rows:)", shapes: [],
                 reason: "row \(bad) has \(rows[bad].count) elements, row 0 has \(columns)")
         }
-        self.init(uncheckedShape: [rows.count, columns], storage: TensorStorage(rows.joined()))
+        self.init(uncheckedShape: [rows.count, columns], storage: .copying(rows.joined()))
     }
 
     /// A tensor of `shape` whose elements `body` writes, in row-major
@@ -197,7 +202,7 @@ extension Tensor {
         shape: [Int], unsafeUninitializedScalars body: (UnsafeMutableBufferPointer<Scalar>) throws -> Void
     ) rethrows {
         precondition(shape.allSatisfy { $0 >= 0 }, "Tensor(shape:unsafeUninitializedScalars:): negative dimension in \(shape)")
-        let storage = TensorStorage<Scalar>(uninitializedCount: Self.elementCount(shape))
+        let storage = TensorStorage<Scalar>.uninitialized(count: Self.elementCount(shape))
         try body(UnsafeMutableBufferPointer(start: storage.base, count: storage.count))
         self.init(uncheckedShape: shape, storage: storage)
     }

@@ -1,62 +1,84 @@
 import NablaRules
 import Synchronization
 
-/// The elements of a tensor: one contiguous block, 64-byte aligned from
-/// 4 KiB up.
+/// The elements of a tensor: one contiguous run of memory, 64-byte aligned
+/// from 4 KiB up.
 ///
 /// A ``Tensor`` shares its storage between copies and copies it before the
-/// first mutation of a shared block (copy on write). The alignment suits
-/// AVX-512 loads; smaller blocks come straight from `malloc` (16-byte
-/// aligned), because an aligned allocation costs about 97 ns against 22 ns
-/// here, which a one-element operation feels (the kernels load unaligned
-/// anyway). Swift's own allocator would take the aligned path even for
-/// default alignment (see `allocateBlock(of:count:)`).
+/// first mutation of a shared block (copy on write).
 ///
-/// `@unchecked Sendable`: the block is written only through a `Tensor` that
-/// holds the only reference to it (`isKnownUniquelyReferenced` is checked
-/// before every write), so a block reachable from two tensors, and hence
-/// possibly from two threads, is never mutated: the same argument that makes
-/// `Array` sendable.
+/// - Below 4 KiB the elements live in the storage object itself, after its
+///   header (`ManagedBuffer`'s tail allocation): one `malloc` per tensor
+///   instead of two. A one-element operation, recorded or not, allocates
+///   its result's storage, so it feels every allocation (and its `free`).
+///   Such elements are 8- or 16-byte aligned; the kernels load unaligned.
+/// - From 4 KiB up they are a separate 64-byte aligned block (AVX-512
+///   loads), taken from and given back to ``BlockCache``.
+///
+/// The elements are written only through a `Tensor` that holds the only
+/// reference to the storage (`isKnownUniquelyReferenced` is checked before
+/// every write), so storage reachable from two tensors, and hence possibly
+/// from two threads, is never mutated: the same argument that makes `Array`
+/// sendable. (`ManagedBuffer` is explicitly not `Sendable`, so ``Tensor``
+/// states its conformance as `@unchecked`, on this argument.)
 @usableFromInline
-final class TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
-    @usableFromInline let base: UnsafeMutablePointer<Scalar>
-    @usableFromInline let count: Int
+final class TensorStorage<Scalar: TensorScalar>: ManagedBuffer<TensorStorageHeader<Scalar>, Scalar> {
+    // The header is read through its pointer: `ManagedBuffer.header` is a
+    // class property, and every access to it would go through the runtime's
+    // exclusivity checks (`swift_beginAccess`, about 120 instructions).
 
-    /// A block of `count` elements whose contents the caller must write
+    /// The first element: the object's own tail, or a separate block.
+    @inlinable var base: UnsafeMutablePointer<Scalar> { withUnsafeMutablePointerToHeader { $0.pointee.base } }
+    /// The number of elements.
+    @inlinable var count: Int { withUnsafeMutablePointerToHeader { $0.pointee.count } }
+
+    /// Whether `count` elements take a separate, 64-byte aligned block
+    /// (4 KiB and more) rather than the object's tail.
+    @inlinable
+    static func usesSeparateBlock(count: Int) -> Bool {
+        Swift.max(count, 1) * MemoryLayout<Scalar>.stride >= BlockCache.minimumBytes
+    }
+
+    /// Storage for `count` elements whose contents the caller must write
     /// before reading (Scalar is trivial, so no initialisation is needed).
     @inlinable
-    init(uninitializedCount count: Int) {
+    static func uninitialized(count: Int) -> TensorStorage {
         let capacity = Swift.max(count, 1)
-        let bytes = capacity * MemoryLayout<Scalar>.stride
-        // From 4 KiB up: 64-byte aligned, through the block cache.
-        if bytes < BlockCache.minimumBytes {
-            base = allocateBlock(of: Scalar.self, count: capacity)
+        let object: ManagedBuffer<TensorStorageHeader<Scalar>, Scalar>
+        if !usesSeparateBlock(count: count) {
+            object = create(minimumCapacity: capacity) { buffer in
+                TensorStorageHeader(base: buffer.withUnsafeMutablePointerToElements { $0 }, count: count)
+            }
         } else {
+            let bytes = capacity * MemoryLayout<Scalar>.stride
             let raw = BlockCache.take(bytes: bytes) ?? UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-            base = raw.bindMemory(to: Scalar.self, capacity: capacity)
+            let block = raw.bindMemory(to: Scalar.self, capacity: capacity)
+            object = create(minimumCapacity: 0) { _ in TensorStorageHeader(base: block, count: count) }
         }
-        self.count = count
+        return unsafeDowncast(object, to: TensorStorage.self)
     }
 
     @inlinable
-    convenience init(repeating value: Scalar, count: Int) {
-        self.init(uninitializedCount: count)
-        base.initialize(repeating: value, count: count)
+    static func repeating(_ value: Scalar, count: Int) -> TensorStorage {
+        let storage = uninitialized(count: count)
+        storage.base.initialize(repeating: value, count: count)
+        return storage
     }
 
     @inlinable
-    convenience init<C: Collection>(_ elements: C) where C.Element == Scalar {
-        self.init(uninitializedCount: elements.count)
+    static func copying<C: Collection>(_ elements: C) -> TensorStorage where C.Element == Scalar {
+        let storage = uninitialized(count: elements.count)
         var i = 0
         for x in elements {
-            base[i] = x
+            storage.base[i] = x
             i += 1
         }
+        return storage
     }
 
     @inlinable
     func copy() -> TensorStorage {
-        let result = TensorStorage(uninitializedCount: count)
+        let result = TensorStorage.uninitialized(count: count)
         result.base.update(from: base, count: count)
         return result
     }
@@ -64,13 +86,28 @@ final class TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
     @inlinable
     var buffer: UnsafeBufferPointer<Scalar> { UnsafeBufferPointer(start: base, count: count) }
 
+    // Tail elements are trivial and go with the object; a separate block is
+    // given to the cache or freed.
     deinit {
-        let bytes = Swift.max(count, 1) * MemoryLayout<Scalar>.stride
-        if bytes < BlockCache.minimumBytes {
-            freeBlock(base)
-        } else if !BlockCache.give(UnsafeMutableRawPointer(base), bytes: bytes) {
-            UnsafeMutableRawPointer(base).deallocate()
+        if TensorStorage.usesSeparateBlock(count: count) {
+            let bytes = Swift.max(count, 1) * MemoryLayout<Scalar>.stride
+            if !BlockCache.give(UnsafeMutableRawPointer(base), bytes: bytes) {
+                UnsafeMutableRawPointer(base).deallocate()
+            }
         }
+    }
+}
+
+/// ``TensorStorage``'s header: where the elements are and how many.
+@frozen @usableFromInline
+struct TensorStorageHeader<Scalar> {
+    @usableFromInline let base: UnsafeMutablePointer<Scalar>
+    @usableFromInline let count: Int
+
+    @inlinable
+    init(base: UnsafeMutablePointer<Scalar>, count: Int) {
+        self.base = base
+        self.count = count
     }
 }
 
