@@ -35,6 +35,35 @@ struct AutogradOperationTests {
         }
     }
 
+    /// The same-shape path of + − × ÷ (which reads the operands' elements in
+    /// place) gives exactly `Tensor.applying`'s values, special values and
+    /// empty tensors included, recorded or not, in Float and Double.
+    @Test(arguments: [BinaryOperation.add, .subtract, .multiply, .divide])
+    func sameShapeArithmeticMatchesTensors(_ operation: BinaryOperation) throws {
+        try check(Float.self, operation)
+        try check(Double.self, operation)
+    }
+
+    func check<T: TensorScalar>(_: T.Type, _ operation: BinaryOperation) throws {
+        let specials: [T] = [0, -0.0, 1.5, -2.25, .infinity, -.infinity, .nan, 3e-30, 7]
+        let shapes: [[Int]] = [[], [0], [9], [3, 3], [1, 3, 3]]
+        for shape in shapes {
+            let n = shape.reduce(1, *)
+            let x = try Tensor<T>(shape: shape, scalars: (0..<n).map { specials[$0 % specials.count] })
+            let y = try Tensor<T>(shape: shape, scalars: (0..<n).map { specials[($0 * 4 + 3) % specials.count] })
+            let expected = try x.applying(operation, y)
+            for requiresGrad in [false, true] {
+                let z = try Variable(x, requiresGrad: requiresGrad).applying(operation, Variable(y))
+                #expect(z.shape == shape)
+                let same = zip(z.value.scalars, expected.scalars).allSatisfy { a, b in
+                    (a.isNaN && b.isNaN) || (a == b && a.sign == b.sign)
+                }
+                #expect(same && z.value.count == expected.count, "\(T.self) \(operation.name) \(shape) requiresGrad \(requiresGrad)")
+                #expect(z.hasHistory == requiresGrad)
+            }
+        }
+    }
+
     @Test func operators() throws {
         let x = randomTensor([3, 1], seed: 5), y = randomTensor([1, 4], 1, 2, seed: 6)
         try expectGradientsMatchFiniteDifferences([x, y]) { v in

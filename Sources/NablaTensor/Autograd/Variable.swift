@@ -167,8 +167,8 @@ public final class Variable<Scalar: TensorScalar> {
     @inlinable
     func moveParents(to list: inout [Variable]) {
         if let others = others.take() { list.append(contentsOf: others) }
-        if let first = first.take() { list.append(first) }
-        if let second = second.take() { list.append(second) }
+        if let first = first.take() { list.append(consume first) }
+        if let second = second.take() { list.append(consume second) }
         pullback = nil
     }
 
@@ -196,16 +196,18 @@ public final class Variable<Scalar: TensorScalar> {
     /// if the input requires a gradient and recording is on, else a
     /// constant; checked for NaN and infinity under anomaly detection.
     /// `pullback` is only called from `backward`, so it may work lazily.
+    /// `value` is consumed: moved into the result, not copied (a copy is a
+    /// retain and a release of its shape and storage).
     @inlinable
     static func record(
-        _ value: Tensor<Scalar>, _ site: OperationSite, _ x: Variable,
+        _ value: consuming Tensor<Scalar>, _ site: OperationSite, _ x: Variable,
         pullback: @escaping (Tensor<Scalar>) -> Tensor<Scalar>
     ) -> Variable {
         let context = AutogradContext.read()
         let result = context.isRecording && x.requiresGrad
             ? Variable(value: value, parent: x, pullback: pullback) : Variable(value)
         if let detector = context.detector {
-            result.origin = detector.checkForward(value, inputs: [x], site: site)
+            result.origin = detector.checkForward(result.value, inputs: [x], site: site)
         }
         return result
     }
@@ -214,14 +216,14 @@ public final class Variable<Scalar: TensorScalar> {
     /// for an input that needs no gradient.
     @inlinable
     static func record(
-        _ value: Tensor<Scalar>, _ site: OperationSite, _ x: Variable, _ y: Variable,
+        _ value: consuming Tensor<Scalar>, _ site: OperationSite, _ x: Variable, _ y: Variable,
         pullback: @escaping (Tensor<Scalar>) -> (Tensor<Scalar>?, Tensor<Scalar>?)
     ) -> Variable {
         let context = AutogradContext.read()
         let result = context.isRecording && (x.requiresGrad || y.requiresGrad)
             ? Variable(value: value, parents: x, y, pullback: pullback) : Variable(value)
         if let detector = context.detector {
-            result.origin = detector.checkForward(value, inputs: [x, y], site: site)
+            result.origin = detector.checkForward(result.value, inputs: [x, y], site: site)
         }
         return result
     }
@@ -229,14 +231,14 @@ public final class Variable<Scalar: TensorScalar> {
     /// As the one-input `record` for any number of inputs.
     @inlinable
     static func record(
-        _ value: Tensor<Scalar>, _ site: OperationSite, _ inputs: [Variable],
+        _ value: consuming Tensor<Scalar>, _ site: OperationSite, _ inputs: [Variable],
         pullback: @escaping (Tensor<Scalar>) -> [Tensor<Scalar>?]
     ) -> Variable {
         let context = AutogradContext.read()
         let result = context.isRecording && inputs.contains(where: { $0.requiresGrad })
             ? Variable(value: value, parents: inputs, pullback: pullback) : Variable(value)
         if let detector = context.detector {
-            result.origin = detector.checkForward(value, inputs: inputs, site: site)
+            result.origin = detector.checkForward(result.value, inputs: inputs, site: site)
         }
         return result
     }
