@@ -46,6 +46,9 @@ final class TensorStorage<Scalar: TensorScalar>: ManagedBuffer<TensorStorageHead
         let capacity = Swift.max(count, 1)
         let object: ManagedBuffer<TensorStorageHeader<Scalar>, Scalar>
         if !usesSeparateBlock(count: count) {
+            // The tail's address is kept past the closure: it stays valid
+            // as long as the object lives (Swift objects do not move), and
+            // only a tensor holding the object reads it.
             object = create(minimumCapacity: capacity) { buffer in
                 TensorStorageHeader(base: buffer.withUnsafeMutablePointerToElements { $0 }, count: count)
             }
