@@ -86,7 +86,7 @@ let package = Package(
         ),
         .target(
             name: "NablaNetwork",
-            dependencies: ["NablaRules", "NablaTensor", "NablaData", "CNablaKernels"]
+            dependencies: ["NablaRules", "NablaTensor", "NablaData"]
         ),
         .target(name: "NablaPlot"),
         .target(

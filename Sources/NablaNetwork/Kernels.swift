@@ -1,4 +1,3 @@
-import CNablaKernels
 import NablaTensor
 
 /// The dense kernels the layers run on: GEMM with transposed operands
@@ -13,37 +12,21 @@ enum Kernels {
         alpha: Scalar, _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>,
         beta: Scalar, _ c: UnsafeMutablePointer<Scalar>
     ) {
-        precondition(
-            m <= Int(Int32.max) && n <= Int(Int32.max) && k <= Int(Int32.max),
-            "gemm: dimensions \(m)×\(k)×\(n) exceed the kernel's 32-bit range")
-        let lda = Int32(Swift.max(transposeA ? m : k, 1))
-        let ldb = Int32(Swift.max(transposeB ? k : n, 1))
-        let ldc = Int32(Swift.max(n, 1))
-        let ta: Int32 = transposeA ? 1 : 0, tb: Int32 = transposeB ? 1 : 0
-        if Scalar.self == Float.self {
-            nabla_sgemm_t(
-                ta, tb, Int32(m), Int32(n), Int32(k), Float(alpha),
-                UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda,
-                UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb,
-                Float(beta), UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc)
-        } else if Scalar.self == Double.self {
-            nabla_dgemm_t(
-                ta, tb, Int32(m), Int32(n), Int32(k), Double(alpha),
-                UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), lda,
-                UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), ldb,
-                Double(beta), UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), ldc)
-        } else {
-            // Generic fallback for other element types (none today).
-            for i in 0..<m {
-                for j in 0..<n {
-                    var sum: Scalar = 0
-                    for p in 0..<k {
-                        let x = transposeA ? a[p * m + i] : a[i * k + p]
-                        let y = transposeB ? b[j * k + p] : b[p * n + j]
-                        sum += x * y
-                    }
-                    c[i * n + j] = alpha * sum + (beta == 0 ? 0 : beta * c[i * n + j])
+        if Tensor<Scalar>.gemm(a, b, into: c, m: m, k: k, n: n, transposeA: transposeA, transposeB: transposeB,
+                               alpha: alpha, beta: beta) {
+            return
+        }
+        // Other element types (none today), or sizes beyond the C kernels'
+        // 32-bit range.
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum: Scalar = 0
+                for p in 0..<k {
+                    let x = transposeA ? a[p * m + i] : a[i * k + p]
+                    let y = transposeB ? b[j * k + p] : b[p * n + j]
+                    sum += x * y
                 }
+                c[i * n + j] = alpha * sum + (beta == 0 ? 0 : beta * c[i * n + j])
             }
         }
     }

@@ -88,17 +88,19 @@ extension Tensor {
         return try (transposingSelf ? transposed() : self).matmul(transposingOther ? other.transposed() : other)
     }
 
-    /// c = op(a)·op(b) for each of `batch` row-major products through the C
-    /// kernels, when `Scalar` is Float or Double and the sizes fit in `Int32`;
-    /// op transposes an operand stored transposed (a as k×m, b as n×k). The
-    /// i-th a starts at `a + i * strideA`, the i-th b at `b + i * strideB`,
-    /// the i-th c at `c + i * m * n`. Returns false (writing nothing)
-    /// otherwise.
+    /// c = alpha·op(a)·op(b) + beta·c for each of `batch` row-major products
+    /// through the C kernels, when `Scalar` is Float or Double and the sizes
+    /// fit in `Int32`; op transposes an operand stored transposed (a as k×m,
+    /// b as n×k). The i-th a starts at `a + i * strideA`, the i-th b at
+    /// `b + i * strideB`, the i-th c at `c + i * m * n`; c is not read when
+    /// beta is 0. Returns false (writing nothing) otherwise. The one Float
+    /// and Double dispatch of the package's GEMM (the network layers call it
+    /// too).
     @inlinable
-    static func gemm(
+    package static func gemm(
         _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, into c: UnsafeMutablePointer<Scalar>,
-        batch: Int, strideA: Int, strideB: Int, m: Int, k: Int, n: Int,
-        transposeA: Bool = false, transposeB: Bool = false
+        batch: Int = 1, strideA: Int = 0, strideB: Int = 0, m: Int, k: Int, n: Int,
+        transposeA: Bool = false, transposeB: Bool = false, alpha: Scalar = 1, beta: Scalar = 0
     ) -> Bool {
         let limit = Int(Int32.max)
         guard m <= limit, k <= limit, n <= limit else { return false }
@@ -110,8 +112,9 @@ extension Tensor {
             let a = UnsafeRawPointer(a).assumingMemoryBound(to: Float.self)
             let b = UnsafeRawPointer(b).assumingMemoryBound(to: Float.self)
             let c = UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self)
+            let alpha = unsafeBitCast(alpha, to: Float.self), beta = unsafeBitCast(beta, to: Float.self)
             for i in 0..<batch {
-                nabla_sgemm_t(ta, tb, m32, n32, k32, 1, a + i * strideA, lda, b + i * strideB, ldb, 0, c + i * m * n, ldc)
+                nabla_sgemm_t(ta, tb, m32, n32, k32, alpha, a + i * strideA, lda, b + i * strideB, ldb, beta, c + i * m * n, ldc)
             }
             return true
         }
@@ -119,8 +122,9 @@ extension Tensor {
             let a = UnsafeRawPointer(a).assumingMemoryBound(to: Double.self)
             let b = UnsafeRawPointer(b).assumingMemoryBound(to: Double.self)
             let c = UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self)
+            let alpha = unsafeBitCast(alpha, to: Double.self), beta = unsafeBitCast(beta, to: Double.self)
             for i in 0..<batch {
-                nabla_dgemm_t(ta, tb, m32, n32, k32, 1, a + i * strideA, lda, b + i * strideB, ldb, 0, c + i * m * n, ldc)
+                nabla_dgemm_t(ta, tb, m32, n32, k32, alpha, a + i * strideA, lda, b + i * strideB, ldb, beta, c + i * m * n, ldc)
             }
             return true
         }
