@@ -112,6 +112,29 @@ extension Tensor {
 // MARK: - Binary operations with broadcasting
 
 extension Tensor {
+    /// + − × ÷ of two runs of `count` elements into new storage; nil for the
+    /// other operations. The equal-shape path of ``applying(_:_:)``, and of
+    /// `Variable`'s operations, which pass the pointers of tensors they do
+    /// not copy.
+    @inlinable
+    static func arithmetic(
+        _ operation: BinaryOperation, _ pa: UnsafePointer<Scalar>, _ pb: UnsafePointer<Scalar>, count n: Int
+    ) -> TensorStorage<Scalar>? {
+        switch operation {
+        case .add, .subtract, .multiply, .divide: break
+        default: return nil
+        }
+        let out = TensorStorage<Scalar>.uninitialized(count: n)
+        let o = out.base
+        switch operation {
+        case .add: for i in 0..<n { o[i] = pa[i] + pb[i] }
+        case .subtract: for i in 0..<n { o[i] = pa[i] - pb[i] }
+        case .multiply: for i in 0..<n { o[i] = pa[i] * pb[i] }
+        default: for i in 0..<n { o[i] = pa[i] / pb[i] }
+        }
+        return out
+    }
+
     /// The rule table's two-argument function applied elementwise to this
     /// tensor and `other`, broadcast against each other by NumPy's rules.
     ///
@@ -119,6 +142,10 @@ extension Tensor {
     ///   do not broadcast.
     @inlinable
     public func applying(_ operation: BinaryOperation, _ other: Tensor) throws -> Tensor {
+        if _shape == other._shape,
+           let result = Self.arithmetic(operation, storage.base, other.storage.base, count: count) {
+            return Tensor(uncheckedShape: _shape, storage: result)
+        }
         let name = operation.name
         switch operation {
         case .add: return try Self.zip(self, other, operation: name, +)

@@ -93,22 +93,11 @@ extension Variable {
     /// keep the elements alive.
     @inlinable
     static func sameShapeArithmetic(_ operation: BinaryOperation, _ a: Variable, _ b: Variable) -> Tensor<Scalar>? {
-        switch operation {
-        case .add, .subtract, .multiply, .divide: break
-        default: return nil
-        }
-        guard a.value._shape == b.value._shape else { return nil }
-        let n = a.value.storage.count
-        let pa = a.value.storage.base, pb = b.value.storage.base
-        let out = TensorStorage<Scalar>.uninitialized(count: n)
-        let o = out.base
-        switch operation {
-        case .add: for i in 0..<n { o[i] = pa[i] + pb[i] }
-        case .subtract: for i in 0..<n { o[i] = pa[i] - pb[i] }
-        case .multiply: for i in 0..<n { o[i] = pa[i] * pb[i] }
-        default: for i in 0..<n { o[i] = pa[i] / pb[i] }
-        }
-        return Tensor(uncheckedShape: a.value._shape, storage: out)
+        guard a.value._shape == b.value._shape,
+              let storage = Tensor.arithmetic(operation, a.value.storage.base, b.value.storage.base,
+                                              count: a.value.storage.count)
+        else { return nil }
+        return Tensor(uncheckedShape: a.value._shape, storage: storage)
     }
 
     /// `binary` for operators, which cannot throw: a shape mismatch stops
