@@ -111,6 +111,36 @@ struct AutogradGraphTests {
         #expect(w.requiresGrad)
         w = x
     }
+
+    /// Dropping the result of a graph frees every node no other reference
+    /// holds: long chains through first parents and through second parents,
+    /// a node used three times, an operation with many inputs; a leaf that
+    /// the caller holds survives.
+    @Test func droppingAGraphFreesEveryNode() throws {
+        let x = Variable(Tensor<Double>([1, 2]), requiresGrad: true)
+        weak var firstChain: Variable<Double>?, secondChain: Variable<Double>?
+        weak var shared: Variable<Double>?, many: Variable<Double>?
+        do {
+            var v = x + x
+            firstChain = v
+            for _ in 0..<10_000 { v = v + x }  // down first parents
+            var w = x * x
+            secondChain = w
+            for _ in 0..<10_000 { w = x - w }  // down second parents
+            let s = (v * w).applying(.tanh)
+            shared = s
+            let e = s + s * s
+            let c = try Variable.concatenating([e, x, e], alongAxis: 0)
+            many = e
+            #expect(c.shape == [6])
+            #expect(firstChain != nil && secondChain != nil && shared != nil && many != nil)
+        }
+        #expect(firstChain == nil)
+        #expect(secondChain == nil)
+        #expect(shared == nil)
+        #expect(many == nil)
+        #expect(x.value.scalars == [1, 2])
+    }
 }
 
 #if canImport(Glibc)

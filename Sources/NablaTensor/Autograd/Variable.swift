@@ -280,7 +280,19 @@ public final class Variable<Scalar: TensorScalar> {
     @_specialize(where Scalar == Double)
     static func release(_ stack: inout [Variable]) {
         while var next = stack.popLast() {
-            if isKnownUniquelyReferenced(&next) { next.moveParents(to: &stack) }
+            // Down a chain of first parents without the stack (the usual
+            // shape of a recorded graph: c = c + b, layer after layer);
+            // the other parents go on the stack if only this variable holds
+            // them, and are dropped otherwise (a shared leaf such as b).
+            while isKnownUniquelyReferenced(&next) {
+                if let others = next.others.take() { stack.append(contentsOf: others) }
+                if var second = next.second.take(), isKnownUniquelyReferenced(&second) {
+                    stack.append(consume second)
+                }
+                next.pullback = nil
+                guard let first = next.first.take() else { break }
+                next = first
+            }
         }
     }
 }
