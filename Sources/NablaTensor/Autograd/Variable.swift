@@ -162,14 +162,16 @@ public final class Variable<Scalar: TensorScalar> {
         if let second { list.append(second) }
     }
 
-    /// Moves the parents to `list` (no retain and release) and drops the
-    /// pullback.
+    /// Drops the pullback and the parents except the first, which it
+    /// returns: an operation's many inputs go to `list`, and the second
+    /// parent too if this variable is its last holder (moved, no retain
+    /// and release); a shared one is released on the spot.
     @inlinable
-    func moveParents(to list: inout [Variable]) {
+    func takeFirstParent(movingOthersTo list: inout [Variable]) -> Variable? {
         if let others = others.take() { list.append(contentsOf: others) }
-        if let first = first.take() { list.append(consume first) }
-        if let second = second.take() { list.append(consume second) }
+        if var second = second.take(), isKnownUniquelyReferenced(&second) { list.append(consume second) }
         pullback = nil
+        return first.take()
     }
 
     /// Drops the parents and the pullback.
@@ -268,7 +270,7 @@ public final class Variable<Scalar: TensorScalar> {
     deinit {
         guard first != nil || others != nil else { return }
         var stack: [Variable] = []
-        moveParents(to: &stack)
+        if let first = takeFirstParent(movingOthersTo: &stack) { stack.append(consume first) }
         Self.release(&stack)
     }
 
@@ -285,12 +287,7 @@ public final class Variable<Scalar: TensorScalar> {
             // the other parents go on the stack if only this variable holds
             // them, and are dropped otherwise (a shared leaf such as b).
             while isKnownUniquelyReferenced(&next) {
-                if let others = next.others.take() { stack.append(contentsOf: others) }
-                if var second = next.second.take(), isKnownUniquelyReferenced(&second) {
-                    stack.append(consume second)
-                }
-                next.pullback = nil
-                guard let first = next.first.take() else { break }
+                guard let first = next.takeFirstParent(movingOthersTo: &stack) else { break }
                 next = first
             }
         }
