@@ -129,13 +129,12 @@ GATTR static inline __attribute__((always_inline)) void G_FN(micro)(
     }
     for (int r = 0; r < rows; r++)
         for (int v = 0; v < nv; v++) acc[r][v] = VZERO;
-    // Unrolled 4x; B's micro-panel may come from L3 (large n), so it is
-    // prefetched 8 steps ahead (measured: +3-5% at n = 1024). A's panel is
-    // in L2 and the hardware prefetcher keeps up with it (a software
-    // prefetch only took load slots).
+    // Unrolled 4x. No software prefetch: the hardware prefetcher keeps up
+    // with both panels. (A prefetch of B 8 steps ahead once gained 3-5% at
+    // n = 1024; in session 7 it made no difference there and cost 2-3% on
+    // the 784×50×100 products of a training step.)
 #pragma clang loop unroll_count(4)
     for (int p = 0; p < kc; p++) {
-        __builtin_prefetch(pb + 8 * G_NR, 0, 3);
         VT bv[G_NV];
         for (int v = 0; v < nv; v++) bv[v] = VLOAD(pb + v * G_VL);
         for (int r = 0; r < rows; r++) {
@@ -175,6 +174,33 @@ GATTR static inline __attribute__((always_inline)) void G_FN(micro)(
         }
     }
 }
+
+// One out-of-line copy of the micro-kernel per call site of the blocked loop
+// below: A transposed in place (T), A in place (N) or A packed (P); a
+// G_MR-row tile or a G_MR_SMALL-row one; G_NV vectors or one. Each copy has
+// its strides and sizes as constants, as the inlined kernels had, but the
+// blocked loop stays small. Inlining all twelve into it made the products
+// of a training step (100×50×784, 784×50×100) 3-8% slower on average, in
+// Float and Double (interleaved A/B, 300 rounds, B faster in 70-90% of
+// them), and n = 64 about 4% slower.
+#define G_WRAP(NAME, ARS, APS, NV, ROWS)                                                           \
+    GATTR __attribute__((noinline)) static void G_FN(NAME)(int kc, const GT *pa, size_t lda,        \
+        const GT *pb, GT *c, size_t ldc, GT alpha, GT beta, int mr, int nr) {                        \
+        (void)lda;                                                                                   \
+        G_FN(micro)(kc, pa, ARS, APS, pb, c, ldc, alpha, beta, mr, nr, NV, ROWS);                    \
+    }
+G_WRAP(tile_T_big_full, 1, lda, G_NV, G_MR)
+G_WRAP(tile_T_big_one, 1, lda, 1, G_MR)
+G_WRAP(tile_T_small_full, 1, lda, G_NV, G_MR_SMALL)
+G_WRAP(tile_T_small_one, 1, lda, 1, G_MR_SMALL)
+G_WRAP(tile_N_big_full, lda, 1, G_NV, G_MR)
+G_WRAP(tile_N_big_one, lda, 1, 1, G_MR)
+G_WRAP(tile_N_small_full, lda, 1, G_NV, G_MR_SMALL)
+G_WRAP(tile_N_small_one, lda, 1, 1, G_MR_SMALL)
+G_WRAP(tile_P_big_full, 1, G_MR, G_NV, G_MR)
+G_WRAP(tile_P_big_one, 1, G_MR, 1, G_MR)
+G_WRAP(tile_P_small_full, 1, G_MR, G_NV, G_MR_SMALL)
+G_WRAP(tile_P_small_one, 1, G_MR, 1, G_MR_SMALL)
 
 // The last few columns of C (fewer than half a vector: n = 50 leaves 2 with
 // 8 floats or 4 doubles per vector) would cost the blocked algorithm a whole
@@ -380,26 +406,24 @@ GATTR static int G_FN(gemm)(int transa, int transb, int m, int n, int k, GT alph
                     for (int ir = 0; ir < mc; ir += G_MR) {
                         int mr = mc - ir < G_MR ? mc - ir : G_MR;
                         GT *cp = c + (size_t)(ic + ir) * ldc + jc + jr;
-                        // Each call site passes A's strides as constants (and
-                        // the vector count), so the inlined kernels keep them
-                        // in their addressing.
-#define G_MICRO(AP, ARS, APS, ROWS)                                                                    \
+                        // A tile of ROWS rows (SIZE big or small): A read in
+                        // place when the tile has exactly ROWS rows, else from
+                        // its packed, zero-padded panel.
+#define G_CALL(KIND, SIZE, AP)                                                                          \
     do {                                                                                               \
-        if (nv == 1) G_FN(micro)(kc, AP, ARS, APS, bp, cp, ldc, alpha, betaEff, mr, nr, 1, ROWS);      \
-        else G_FN(micro)(kc, AP, ARS, APS, bp, cp, ldc, alpha, betaEff, mr, nr, G_NV, ROWS);           \
+        if (nv == 1) G_FN(G_CAT(G_CAT(tile_, KIND), G_CAT(SIZE, _one)))(kc, AP, lda, bp, cp, ldc, alpha, betaEff, mr, nr); \
+        else G_FN(G_CAT(G_CAT(tile_, KIND), G_CAT(SIZE, _full)))(kc, AP, lda, bp, cp, ldc, alpha, betaEff, mr, nr); \
     } while (0)
-// A tile of ROWS rows: A read in place when the tile has exactly ROWS rows,
-// else from its packed, zero-padded panel.
-#define G_TILE(ROWS)                                                                                    \
+#define G_TILE(ROWS, SIZE)                                                                              \
     do {                                                                                               \
-        if (direct && mr == (ROWS) && transa) G_MICRO(a + (size_t)pc * lda + ic + ir, 1, lda, ROWS);   \
-        else if (direct && mr == (ROWS)) G_MICRO(a + (size_t)(ic + ir) * lda + pc, lda, 1, ROWS);      \
-        else G_MICRO(pa + (size_t)ir * kc, 1, G_MR, ROWS);                                             \
+        if (direct && mr == (ROWS) && transa) G_CALL(T, SIZE, a + (size_t)pc * lda + ic + ir);         \
+        else if (direct && mr == (ROWS)) G_CALL(N, SIZE, a + (size_t)(ic + ir) * lda + pc);            \
+        else G_CALL(P, SIZE, pa + (size_t)ir * kc);                                                    \
     } while (0)
-                        if (G_MR_SMALL < G_MR && mr <= G_MR_SMALL) G_TILE(G_MR_SMALL);
-                        else G_TILE(G_MR);
+                        if (G_MR_SMALL < G_MR && mr <= G_MR_SMALL) G_TILE(G_MR_SMALL, _small);
+                        else G_TILE(G_MR, _big);
 #undef G_TILE
-#undef G_MICRO
+#undef G_CALL
                     }
                 }
             }
@@ -412,6 +436,7 @@ GATTR static int G_FN(gemm)(int transa, int transb, int m, int n, int k, GT alph
 #undef G_NR
 #undef G_MR_SMALL
 #undef G_THIN_ROWS
+#undef G_WRAP
 #undef G_THIN_VECS
 #undef G_BY_WIDTH
 #undef G_FN
