@@ -285,60 +285,102 @@ GATTR static inline __attribute__((always_inline)) void G_FN(thin_t)(
     }
 }
 
-GATTR __attribute__((unused)) static int G_FN(thin)(int transa, int transb, int m, int n0, int n, int k, GT alpha,
-                            const GT *a, size_t lda, const GT *b, size_t ldb,
-                            GT beta, GT *c, size_t ldc)
+// K is cut into passes of equal depth (784 = 4 × 196, not 256 + 256 + 256 +
+// 16: a 16-deep pass costs a full sweep over C for little work). The thin
+// columns use the same passes as the blocked loop.
+static inline int G_FN(pass_depth)(int k) {
+    int kpasses = (k + G_KC - 1) / G_KC;
+    return (k + kpasses - 1) / kpasses;
+}
+
+// Thin columns [n0, n0 + cols) of C, rows [i0, i0 + h), from depths
+// [pc, pc + kc): C = alpha·(partial product) + beta·C. `bt` holds op(B)'s
+// thin columns contiguous along k (ldbt apart), for op(A) = A; op(A) = Aᵀ
+// reads B itself. `pad` has room for G_VL·kc values (the last rows of Aᵀ,
+// fewer than a vector). The blocked loop calls this for each block of rows
+// and depths while A's block is in cache; `thin` below calls it for whole
+// depth passes: every element gets the same operations in the same order
+// either way, whatever the blocking or the thread count.
+GATTR static void G_FN(thin_block)(int transa, int transb, int i0, int h, int n0, int cols, int pc, int kc,
+                                   GT alpha, const GT *a, size_t lda, const GT *b, size_t ldb,
+                                   const GT *bt, size_t ldbt, GT beta, GT *c, size_t ldc, GT *pad)
 {
-    int cols = n - n0;
     if (!transa) {
-        const GT *bt = b + (size_t)n0 * ldb;  // op(B) = Bᵀ: columns are rows of b
-        size_t ldbt = ldb;
-        GT *packed = NULL;
-        if (!transb) {
-            packed = malloc(sizeof(GT) * (size_t)cols * (size_t)k);
-            if (!packed) return -1;
-            for (int p = 0; p < k; p++)
-                for (int j = 0; j < cols; j++) packed[(size_t)j * k + p] = b[(size_t)p * ldb + n0 + j];
-            bt = packed;
-            ldbt = (size_t)k;
-        }
+        const GT *ap = a + (size_t)i0 * lda + pc;
+        GT *cp = c + (size_t)i0 * ldc + n0;
         for (int j = 0; j < cols; j += 2) {
             int w = cols - j < 2 ? cols - j : 2;
             int i = 0;
-            for (; i + G_THIN_ROWS <= m; i += G_THIN_ROWS) {
-                G_BY_WIDTH(w, G_FN(thin_dot), G_THIN_ROWS, k, a + (size_t)i * lda, lda, bt + j * ldbt, ldbt, alpha, beta, c + (size_t)i * ldc + n0 + j, ldc);
+            for (; i + G_THIN_ROWS <= h; i += G_THIN_ROWS) {
+                G_BY_WIDTH(w, G_FN(thin_dot), G_THIN_ROWS, kc, ap + (size_t)i * lda, lda, bt + j * ldbt + pc, ldbt, alpha, beta, cp + (size_t)i * ldc + j, ldc);
             }
-            for (; i < m; i++) {
-                G_BY_WIDTH(w, G_FN(thin_dot), 1, k, a + (size_t)i * lda, lda, bt + j * ldbt, ldbt, alpha, beta, c + (size_t)i * ldc + n0 + j, ldc);
+            for (; i < h; i++) {
+                G_BY_WIDTH(w, G_FN(thin_dot), 1, kc, ap + (size_t)i * lda, lda, bt + j * ldbt + pc, ldbt, alpha, beta, cp + (size_t)i * ldc + j, ldc);
             }
         }
-        free(packed);
-        return 0;
+        return;
     }
     // op(A) = Aᵀ: a[p·lda + i] is contiguous in i. Two columns and up to
     // G_THIN_VECS vectors of rows at a time, so that enough independent sums
     // hide the FMA latency (one column and two vectors ran at a quarter of
     // the FMA rate: 31 µs for the two last columns of a 784×50×100 dgemm).
-    for (int j = n0; j < n; j += 2) {
-        int w = n - j < 2 ? n - j : 2;
+    const GT *ap = a + (size_t)pc * lda + i0;
+    const GT *bp = transb ? b + pc : b + (size_t)pc * ldb;
+    GT *cp = c + (size_t)i0 * ldc;
+    for (int j = n0; j < n0 + cols; j += 2) {
+        int w = n0 + cols - j < 2 ? n0 + cols - j : 2;
         int i = 0;
-        for (; i + G_THIN_VECS * G_VL <= m; i += G_THIN_VECS * G_VL) {
-            G_BY_WIDTH(w, G_FN(thin_t), G_THIN_VECS, k, a + i, lda, b, ldb, transb, j, alpha, beta, c + (size_t)i * ldc + j, ldc, G_THIN_VECS * G_VL);
+        for (; i + G_THIN_VECS * G_VL <= h; i += G_THIN_VECS * G_VL) {
+            G_BY_WIDTH(w, G_FN(thin_t), G_THIN_VECS, kc, ap + i, lda, bp, ldb, transb, j, alpha, beta, cp + (size_t)i * ldc + j, ldc, G_THIN_VECS * G_VL);
         }
-        for (; i + G_VL <= m; i += G_VL) {
-            G_BY_WIDTH(w, G_FN(thin_t), 1, k, a + i, lda, b, ldb, transb, j, alpha, beta, c + (size_t)i * ldc + j, ldc, G_VL);
+        for (; i + G_VL <= h; i += G_VL) {
+            G_BY_WIDTH(w, G_FN(thin_t), 1, kc, ap + i, lda, bp, ldb, transb, j, alpha, beta, cp + (size_t)i * ldc + j, ldc, G_VL);
         }
-        if (i < m) {
+        if (i < h) {
             // The last rows, fewer than a vector, through a zero-padded copy.
-            int h = m - i;
-            GT *pad = malloc(sizeof(GT) * (size_t)G_VL * (size_t)k);
-            if (!pad) return -1;
-            for (int p = 0; p < k; p++)
-                for (int l = 0; l < G_VL; l++) pad[(size_t)p * G_VL + l] = l < h ? a[(size_t)p * lda + i + l] : 0;
-            G_FN(thin_t)(1, w, k, pad, G_VL, b, ldb, transb, j, alpha, beta, c + (size_t)i * ldc + j, ldc, h);
-            free(pad);
+            int rest = h - i;
+            for (int p = 0; p < kc; p++)
+                for (int l = 0; l < G_VL; l++) pad[(size_t)p * G_VL + l] = l < rest ? ap[(size_t)p * lda + i + l] : 0;
+            G_FN(thin_t)(1, w, kc, pad, G_VL, bp, ldb, transb, j, alpha, beta, cp + (size_t)i * ldc + j, ldc, rest);
         }
     }
+}
+
+// op(B)'s columns [n0, n0 + cols) contiguous along k, for thin_block with
+// op(A) = A: B's rows already are when op(B) = Bᵀ, else copied into `into`.
+GATTR static const GT *G_FN(thin_columns)(int transb, int n0, int cols, int k, const GT *b, size_t ldb,
+                                          GT *into, size_t *ldbt)
+{
+    if (transb) {
+        *ldbt = ldb;
+        return b + (size_t)n0 * ldb;
+    }
+    for (int p = 0; p < k; p++)
+        for (int j = 0; j < cols; j++) into[(size_t)j * k + p] = b[(size_t)p * ldb + n0 + j];
+    *ldbt = (size_t)k;
+    return into;
+}
+
+// Columns [n0, n) of C on their own: with op(A) = Aᵀ pass by pass (the
+// blocked loop's passes, for when the rest of the product is split between
+// threads; see thin_block), with op(A) = A over the whole depth at once.
+// Returns 0, or -1 if a buffer could not be allocated (C untouched).
+GATTR __attribute__((unused)) static int G_FN(thin)(int transa, int transb, int m, int n0, int n, int k, GT alpha,
+                            const GT *a, size_t lda, const GT *b, size_t ldb,
+                            GT beta, GT *c, size_t ldc)
+{
+    int cols = n - n0, kcb = transa ? G_FN(pass_depth)(k) : k;
+    GT *buf = malloc(sizeof(GT) * ((size_t)cols * (size_t)k + (size_t)G_VL * (size_t)kcb));
+    if (!buf) return -1;
+    size_t ldbt = 0;
+    const GT *bt = transa ? NULL : G_FN(thin_columns)(transb, n0, cols, k, b, ldb, buf, &ldbt);
+    GT *pad = buf + (size_t)cols * (size_t)k;
+    for (int pc = 0; pc < k; pc += kcb) {
+        int kc = k - pc < kcb ? k - pc : kcb;
+        G_FN(thin_block)(transa, transb, 0, m, n0, cols, pc, kc, alpha, a, lda, b, ldb, bt, ldbt,
+                         pc == 0 ? beta : (GT)1, c, ldc, pad);
+    }
+    free(buf);
     return 0;
 }
 
@@ -354,14 +396,14 @@ GATTR __attribute__((unused)) static int G_FN(thin_count)(int n) {
 
 // Returns 0 on success, -1 if the pack buffers could not be allocated
 // (C untouched).
+// `thin` more columns after the n (at most half a vector, see thin_count)
+// are computed by the thin kernels, block by block while A's block is in
+// cache (kernels.c asks for it with op(A) = Aᵀ, where it pays).
 GATTR static int G_FN(gemm)(int transa, int transb, int m, int n, int k, GT alpha,
                             const GT *a, size_t lda, const GT *b, size_t ldb,
-                            GT beta, GT *c, size_t ldc)
+                            GT beta, GT *c, size_t ldc, int thin)
 {
-    // Balanced depth: K = 784 in passes of 196, not 256 + 256 + 256 + 16
-    // (a 16-deep pass costs a full sweep over C for little work).
-    int kpasses = (k + G_KC - 1) / G_KC;
-    int kcb = (k + kpasses - 1) / kpasses;
+    int kcb = G_FN(pass_depth)(k);
     int kcmax = kcb;
     int ncmax = n < G_NC ? n : G_NC;
     int mcmax = m < G_MC ? m : G_MC;
@@ -369,10 +411,15 @@ GATTR static int G_FN(gemm)(int transa, int transb, int m, int n, int k, GT alph
     mcmax = (mcmax + G_MR - 1) / G_MR * G_MR;
     size_t bbytes = ((size_t)kcmax * ncmax * sizeof(GT) + 63) / 64 * 64;
     size_t abytes = ((size_t)kcmax * mcmax * sizeof(GT) + 63) / 64 * 64;
-    char *buf = aligned_alloc(64, bbytes + abytes);
+    size_t tbytes = thin ? sizeof(GT) * ((size_t)thin * (size_t)k + (size_t)G_VL * (size_t)kcmax) : 0;
+    char *buf = aligned_alloc(64, bbytes + abytes + (tbytes + 63) / 64 * 64);
     if (!buf) return -1;
     GT *pb = (GT *)buf;
     GT *pa = (GT *)(buf + bbytes);
+    GT *tb = (GT *)(buf + bbytes + abytes);
+    size_t ldbt = 0;
+    const GT *bt = thin && !transa ? G_FN(thin_columns)(transb, n, thin, k, b, ldb, tb, &ldbt) : NULL;
+    GT *pad = tb + (size_t)thin * (size_t)k;
 
     for (int jc = 0; jc < n; jc += G_NC) {
         int nc = n - jc < G_NC ? n - jc : G_NC;
@@ -430,6 +477,9 @@ GATTR static int G_FN(gemm)(int transa, int transb, int m, int n, int k, GT alph
 #undef G_CALL
                     }
                 }
+                if (thin && jc + nc >= n)
+                    G_FN(thin_block)(transa, transb, ic, mc, n, thin, pc, kc, alpha, a, lda, b, ldb, bt, ldbt,
+                                     betaEff, c, ldc, pad);
             }
         }
     }

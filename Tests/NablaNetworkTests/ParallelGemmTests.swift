@@ -88,6 +88,49 @@ struct ParallelGemmTests {
         #expect(nabla_gemm_parallel_runs() - before > UInt(cases / 2))
     }
 
+    /// Products deep enough for several depth passes (K > 256), with thin
+    /// last columns (n = 17, 18, 50 leave 1 or 2 after whole tiles), which
+    /// the blocked loop computes pass by pass on one thread and the calling
+    /// thread computes on their own when the rest is split: the same bits,
+    /// and the right values.
+    func deep<Scalar: TensorScalar>(_: Scalar.Type, tolerance: Double) {
+        var seed: UInt64 = 77
+        for (m, n, k) in [(13, 18, 600), (33, 50, 300), (20, 17, 520), (8, 50, 257)] {
+            for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                seed += 1
+                let a = randomValues(m * k, seed: seed, as: Scalar.self)
+                let b = randomValues(k * n, seed: seed &+ 1000, as: Scalar.self)
+                let c0 = randomValues(m * n, seed: seed &+ 2000, as: Scalar.self)
+                let (alpha, beta): (Scalar, Scalar) = seed % 2 == 0 ? (1, 0) : (Scalar(0.75), Scalar(-1.25))
+                let single = withSettings(threads: 1) { product(ta, tb, m, n, k, a, b, c0, alpha: alpha, beta: beta) }
+                let double = withSettings(threads: 2, pieceFlops: Int(seed % 2)) {
+                    product(ta, tb, m, n, k, a, b, c0, alpha: alpha, beta: beta)
+                }
+                #expect(zip(single, double).allSatisfy(identical),
+                        "\(Scalar.self) m=\(m) n=\(n) k=\(k) ta=\(ta) tb=\(tb): threaded result differs")
+                var worst = 0.0
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var sum = 0.0
+                        for p in 0..<k {
+                            let x = Double(ta ? a[p * m + i] : a[i * k + p])
+                            let y = Double(tb ? b[j * k + p] : b[p * n + j])
+                            sum += x * y
+                        }
+                        let expected = Double(alpha) * sum + Double(beta) * Double(c0[i * n + j])
+                        worst = Swift.max(worst, abs(Double(single[i * n + j]) - expected))
+                    }
+                }
+                #expect(worst <= tolerance * Double(k),
+                        "\(Scalar.self) m=\(m) n=\(n) k=\(k) ta=\(ta) tb=\(tb): off by \(worst)")
+            }
+        }
+    }
+
+    @Test func deepFloatProductsWithThinColumns() { deep(Float.self, tolerance: 1e-6) }
+
+    @Test func deepDoubleProductsWithThinColumns() { deep(Double.self, tolerance: 1e-15) }
+
     @Test func floatThreadedProductsAreBitIdentical() { sweep(Float.self) }
 
     @Test func doubleThreadedProductsAreBitIdentical() { sweep(Double.self) }
