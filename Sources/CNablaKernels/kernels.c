@@ -653,3 +653,76 @@ void nabla_dgemm(int m, int n, int k, const double *a, int lda, const double *b,
                  double *c, int ldc) {
     nabla_dgemm_ex(m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
 }
+
+// ------------------------------------------------------------- FMA probe
+
+// `iterations` steps of ten independent FMA chains (enough to cover the FMA
+// latency on two pipes); returns a sum so that the work is not removed.
+#if defined(__x86_64__)
+__attribute__((target("avx512f,fma"))) static float fmaChainsAVX512(long iterations) {
+    __m512 acc[10];
+    for (int i = 0; i < 10; i++) acc[i] = _mm512_set1_ps(0.001f * (float)i);
+    const __m512 b = _mm512_set1_ps(0.999f), c = _mm512_set1_ps(0.0001f);
+    for (long n = 0; n < iterations; n++)
+        for (int i = 0; i < 10; i++) acc[i] = _mm512_fmadd_ps(acc[i], b, c);
+    float s = 0;
+    for (int i = 0; i < 10; i++) s += _mm512_reduce_add_ps(acc[i]);
+    return s;
+}
+
+__attribute__((target("avx2,fma"))) static float fmaChainsAVX2(long iterations) {
+    __m256 acc[10];
+    for (int i = 0; i < 10; i++) acc[i] = _mm256_set1_ps(0.001f * (float)i);
+    const __m256 b = _mm256_set1_ps(0.999f), c = _mm256_set1_ps(0.0001f);
+    for (long n = 0; n < iterations; n++)
+        for (int i = 0; i < 10; i++) acc[i] = _mm256_fmadd_ps(acc[i], b, c);
+    float lanes[8], s = 0;
+    for (int i = 0; i < 10; i++) {
+        _mm256_storeu_ps(lanes, acc[i]);
+        for (int l = 0; l < 8; l++) s += lanes[l];
+    }
+    return s;
+}
+#endif
+
+static float fmaChainsScalar(long iterations) {
+    float acc[10];
+    for (int i = 0; i < 10; i++) acc[i] = 0.001f * (float)i;
+    for (long n = 0; n < iterations; n++)
+        for (int i = 0; i < 10; i++) acc[i] = acc[i] * 0.999f + 0.0001f;
+    float s = 0;
+    for (int i = 0; i < 10; i++) s += acc[i];
+    return s;
+}
+
+static int compareDoubles(const void *x, const void *y) {
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+double nabla_fma_probe_gflops(int microseconds) {
+    int kernel = bestKernel();
+    int lanes = kernel == K_AVX512 ? 16 : kernel == K_AVX2 ? 8 : 1;
+    volatile float sink = 0;
+    // About 0.2 ms per chunk at 100 GFLOP/s (2 flops per lane per FMA).
+    long iterations = kernel == K_BASELINE ? 20000 : 125000 / lanes;
+    double rates[64];
+    int chunks = 0;
+    long long start = nowNanoseconds();
+    do {
+        long long t0 = nowNanoseconds();
+        switch (kernel) {
+#if defined(__x86_64__)
+        case K_AVX512: sink += fmaChainsAVX512(iterations); break;
+        case K_AVX2: sink += fmaChainsAVX2(iterations); break;
+#endif
+        default: sink += fmaChainsScalar(iterations); break;
+        }
+        long long t1 = nowNanoseconds();
+        double flops = 2.0 * 10.0 * (double)lanes * (double)iterations;
+        rates[chunks++] = t1 > t0 ? flops / (double)(t1 - t0) : 0;
+    } while (chunks < 64 && nowNanoseconds() - start < (long long)microseconds * 1000);
+    (void)sink;
+    qsort(rates, (size_t)chunks, sizeof(double), compareDoubles);
+    return rates[chunks / 2];
+}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CNablaKernels
 import Foundation
 import Nabla
 
@@ -49,23 +50,32 @@ struct BenchCommand: ParsableCommand {
         // pins the process to that many CPUs.
         if getenv("NABLA_THREADS") == nil { setenv("NABLA_THREADS", String(max(threads, 1)), 1) }
         for name in section.split(separator: ",").map(String.init) {
+            let report: () -> String
             switch name {
-            case "numdiff":
-                print(NumdiffBenchmark().report())
-            case "scalar":
-                print(ScalarBenchmark(reps: reps).report())
-            case "overhead":
-                print(OverheadBenchmark(reps: reps).report())
-            case "gemm":
-                print(GemmBenchmark(reps: reps).report())
-            case "train":
-                print(TrainBenchmark(reps: reps).report())
-            case "numgrad":
-                print(NumgradBenchmark(reps: reps, params: numgradParams).report())
+            case "numdiff": report = { NumdiffBenchmark().report() }
+            case "scalar": report = { ScalarBenchmark(reps: reps).report() }
+            case "overhead": report = { OverheadBenchmark(reps: reps).report() }
+            case "gemm": report = { GemmBenchmark(reps: reps).report() }
+            case "train": report = { TrainBenchmark(reps: reps).report() }
+            case "numgrad": report = { NumgradBenchmark(reps: reps, params: numgradParams).report() }
             default:
                 print("INFO section=\(name) skipped=not-implemented")
+                continue
             }
+            print(Self.probeLine(section: name, when: "before"))
+            print(report())
+            print(Self.probeLine(section: name, when: "after"))
         }
+    }
+
+    /// An INFO line with what the FMA units deliver now (`nabla_fma_probe_gflops`,
+    /// 20 ms): on a shared machine the same code runs up to twice as slowly
+    /// when the host's other guests compete for the FMA units, and this tells
+    /// which state a section ran in.
+    static func probeLine(section: String, when: String) -> String {
+        let rate = nabla_fma_probe_gflops(20_000)
+        return "INFO section=\(section) when=\(when) fma_f32_gflops=\(String(format: "%.1f", rate)) "
+            + "kernel=\(String(cString: nabla_gemm_kernel_name()))"
     }
 }
 

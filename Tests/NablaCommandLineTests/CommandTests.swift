@@ -325,3 +325,29 @@ func failure(_ arguments: [String]) -> String? {
         #expect(object?["k"] == text)
     }
 }
+
+@Suite struct BenchProbeTests {
+    /// `nabla bench` brackets each section with what the FMA units deliver:
+    /// an INFO line of the peers' protocol (key=value tokens), with a
+    /// positive rate and the kernel the GEMM dispatcher chose.
+    @Test func probeLinesFollowTheProtocol() throws {
+        let line = BenchCommand.probeLine(section: "train", when: "before")
+        let tokens = line.split(separator: " ").map(String.init)
+        #expect(tokens.first == "INFO")
+        var fields: [String: String] = [:]
+        for token in tokens.dropFirst() {
+            let parts = token.split(separator: "=", maxSplits: 1).map(String.init)
+            try #require(parts.count == 2, "\(token) is not key=value")
+            fields[parts[0]] = parts[1]
+        }
+        #expect(fields["section"] == "train")
+        #expect(fields["when"] == "before")
+        #expect(["avx512", "avx2", "baseline"].contains(fields["kernel"] ?? ""))
+        let rate = try #require(fields["fma_f32_gflops"].flatMap(Double.init))
+        // Debug builds compile the C target without optimisation, so only a
+        // lower bound that any machine meets; NaN, zero or a negative rate
+        // would fail.
+        #expect(rate > 0.05 && rate.isFinite)
+    }
+
+}

@@ -112,6 +112,16 @@ void nabla_sigmoid_f64(const double *x, double *y, size_t n);
 void nabla_exp_f32(const float *x, float *y, size_t n);
 void nabla_exp_f64(const double *x, double *y, size_t n);
 
+/// What the vector FMA units deliver right now: Float GFLOP/s of
+/// independent fused multiply-adds on registers (the widest the dispatcher
+/// uses: AVX-512, AVX2, or scalar), the median of chunks of about 0.2 ms run
+/// for about `microseconds` (at least one chunk), on the calling thread.
+/// On a shared host whose sibling hyperthreads compete for the FMA units it
+/// swings by up to 2x within seconds; `nabla bench` prints it before and
+/// after each section, so that a slow measurement can be told from a slow
+/// machine.
+double nabla_fma_probe_gflops(int microseconds);
+
 #ifdef __cplusplus
 }
 #endif
