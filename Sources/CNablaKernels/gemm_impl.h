@@ -395,10 +395,10 @@ GATTR __attribute__((unused)) static int G_FN(thin_count)(int n) {
 }
 
 // Returns 0 on success, -1 if the pack buffers could not be allocated
-// (C untouched).
-// `thin` more columns after the n (at most half a vector, see thin_count)
-// are computed by the thin kernels, block by block while A's block is in
-// cache (kernels.c asks for it with op(A) = Aᵀ, where it pays).
+// (C untouched). With op(A) = Aᵀ, `thin` more columns after the n (at most
+// half a vector, see thin_count) are computed by the thin kernels, block by
+// block while A's block is in cache; with op(A) = A, `thin` must be 0
+// (kernels.c computes them on their own first, which is faster there).
 GATTR static int G_FN(gemm)(int transa, int transb, int m, int n, int k, GT alpha,
                             const GT *a, size_t lda, const GT *b, size_t ldb,
                             GT beta, GT *c, size_t ldc, int thin)
@@ -411,15 +411,13 @@ GATTR static int G_FN(gemm)(int transa, int transb, int m, int n, int k, GT alph
     mcmax = (mcmax + G_MR - 1) / G_MR * G_MR;
     size_t bbytes = ((size_t)kcmax * ncmax * sizeof(GT) + 63) / 64 * 64;
     size_t abytes = ((size_t)kcmax * mcmax * sizeof(GT) + 63) / 64 * 64;
-    size_t tbytes = thin ? sizeof(GT) * ((size_t)thin * (size_t)k + (size_t)G_VL * (size_t)kcmax) : 0;
-    char *buf = aligned_alloc(64, bbytes + abytes + (tbytes + 63) / 64 * 64);
+    if (!transa) thin = 0;
+    size_t padbytes = thin ? sizeof(GT) * (size_t)G_VL * (size_t)kcmax : 0;
+    char *buf = aligned_alloc(64, bbytes + abytes + (padbytes + 63) / 64 * 64);
     if (!buf) return -1;
     GT *pb = (GT *)buf;
     GT *pa = (GT *)(buf + bbytes);
-    GT *tb = (GT *)(buf + bbytes + abytes);
-    size_t ldbt = 0;
-    const GT *bt = thin && !transa ? G_FN(thin_columns)(transb, n, thin, k, b, ldb, tb, &ldbt) : NULL;
-    GT *pad = tb + (size_t)thin * (size_t)k;
+    GT *pad = (GT *)(buf + bbytes + abytes);  // thin_block's last rows of Aᵀ
 
     for (int jc = 0; jc < n; jc += G_NC) {
         int nc = n - jc < G_NC ? n - jc : G_NC;
@@ -478,7 +476,7 @@ GATTR static int G_FN(gemm)(int transa, int transb, int m, int n, int k, GT alph
                     }
                 }
                 if (thin && jc + nc >= n)
-                    G_FN(thin_block)(transa, transb, ic, mc, n, thin, pc, kc, alpha, a, lda, b, ldb, bt, ldbt,
+                    G_FN(thin_block)(transa, transb, ic, mc, n, thin, pc, kc, alpha, a, lda, b, ldb, NULL, 0,
                                      betaEff, c, ldc, pad);
             }
         }
