@@ -602,37 +602,27 @@ static int runParallel(const GemmJob *whole) {
     return 1;
 }
 
-void nabla_sgemm_t(int transa, int transb, int m, int n, int k, float alpha,
-                   const float *a, int lda, const float *b, int ldb,
-                   float beta, float *c, int ldc) {
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0) { scale_s(m, n, beta, c, (size_t)ldc); return; }
-    int kernel = currentKernel();
-    int thin = sgemm_thin_count(kernel, n);
-    if (thin && !transa) sgemm_thin_apart(kernel, transa, transb, m, n - thin, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    GemmJob job = {0, kernel, transa, transb, m, n - thin, k, lda, ldb, ldc, alpha, beta, a, b, c};
-    if (runParallel(&job)) {
-        if (thin && transa) sgemm_thin_apart(kernel, transa, transb, m, n - thin, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        return;
+// The entry points: the thin last columns (see "thin" above), then the rest
+// on two threads when worth it, else on this one.
+#define GEMM_ENTRY(GTYPE, NAME, S, IS_DOUBLE)                                                     \
+    void NAME(int transa, int transb, int m, int n, int k, GTYPE alpha, const GTYPE *a, int lda,  \
+              const GTYPE *b, int ldb, GTYPE beta, GTYPE *c, int ldc) {                           \
+        if (m <= 0 || n <= 0) return;                                                             \
+        if (k <= 0) { scale_##S(m, n, beta, c, (size_t)ldc); return; }                           \
+        int kernel = currentKernel();                                                             \
+        int thin = S##gemm_thin_count(kernel, n);                                                 \
+        if (thin && !transa)                                                                      \
+            S##gemm_thin_apart(kernel, transa, transb, m, n - thin, n, k, alpha, a, lda, b, ldb, beta, c, ldc); \
+        GemmJob job = {IS_DOUBLE, kernel, transa, transb, m, n - thin, k, lda, ldb, ldc, alpha, beta, a, b, c}; \
+        if (runParallel(&job)) {                                                                  \
+            if (thin && transa)                                                                   \
+                S##gemm_thin_apart(kernel, transa, transb, m, n - thin, n, k, alpha, a, lda, b, ldb, beta, c, ldc); \
+            return;                                                                               \
+        }                                                                                         \
+        S##gemm_serial(kernel, transa, transb, m, n - thin, k, alpha, a, lda, b, ldb, beta, c, ldc, transa ? thin : 0); \
     }
-    sgemm_serial(kernel, transa, transb, m, n - thin, k, alpha, a, lda, b, ldb, beta, c, ldc, transa ? thin : 0);
-}
-
-void nabla_dgemm_t(int transa, int transb, int m, int n, int k, double alpha,
-                   const double *a, int lda, const double *b, int ldb,
-                   double beta, double *c, int ldc) {
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0) { scale_d(m, n, beta, c, (size_t)ldc); return; }
-    int kernel = currentKernel();
-    int thin = dgemm_thin_count(kernel, n);
-    if (thin && !transa) dgemm_thin_apart(kernel, transa, transb, m, n - thin, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    GemmJob job = {1, kernel, transa, transb, m, n - thin, k, lda, ldb, ldc, alpha, beta, a, b, c};
-    if (runParallel(&job)) {
-        if (thin && transa) dgemm_thin_apart(kernel, transa, transb, m, n - thin, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        return;
-    }
-    dgemm_serial(kernel, transa, transb, m, n - thin, k, alpha, a, lda, b, ldb, beta, c, ldc, transa ? thin : 0);
-}
+GEMM_ENTRY(float, nabla_sgemm_t, s, 0)
+GEMM_ENTRY(double, nabla_dgemm_t, d, 1)
 
 void nabla_sgemm_ex(int m, int n, int k, float alpha, const float *a, int lda,
                     const float *b, int ldb, float beta, float *c, int ldc) {

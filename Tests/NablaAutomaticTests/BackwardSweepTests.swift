@@ -8,19 +8,19 @@ import Testing
 // twice (adjacent or not, with equal or different partials), a constant
 // operand, an output that is an input, a node used many times.
 
-/// The peers' scalar workload (chains through s, sin/exp/tanh, a constant).
-func sweepWorkload<T: DifferentiableScalar>(_ xs: [T]) -> T {
-    let n = xs.count
-    var total: T = 0
-    var s: T = 0
-    for i in 0..<n {
-        let xi = xs[i]
-        let a = T.sin(xi) * xs[(i + 1) % n]
-        let q = T.exp(-(xi * xi))
-        s = T.tanh(s * 0.5 + (a + q))
-        total = total + s
+/// A recurrence: chains through `state` (each step's first parent is the
+/// step before), sin/exp/tanh, constants, a neighbour read out of order,
+/// and `state * state` right after the tanh that made it (both parents the
+/// node just before, the second visited after the first).
+func sweepRecurrence<T: DifferentiableScalar>(_ xs: [T]) -> T {
+    var state: T = 0.3
+    var sum: T = 0
+    for (i, x) in xs.enumerated() {
+        let neighbour = xs[(i + 7) % xs.count]
+        state = T.tanh(state * 0.9 + T.sin(x) * neighbour - T.exp(-(x * x)) * 0.5)
+        sum = sum + state * state
     }
-    return total
+    return sum
 }
 
 /// The same parent twice: right after it (`pow(t, t)`, `a / a`) and not
@@ -77,7 +77,7 @@ struct BackwardSweepTests {
     @Test(arguments: [0.3, -1.1, 2.4])
     func fastSweepMatchesThePlainSweepInDouble(shift: Double) throws {
         let x = (0..<100).map { 0.8 * Double.sin(0.37 * Double($0)) + shift * 0.1 }
-        try expectSweepsAgree(sweepWorkload, at: x, "workload")
+        try expectSweepsAgree(sweepRecurrence, at: x, "recurrence")
         try expectSweepsAgree(sweepRepeatedParents, at: [shift, 0.7, -0.4 * shift], "repeated parents")
         try expectSweepsAgree(sweepConstants, at: [shift * 0.2, 1.5], "constants")
         try expectSweepsAgree(sweepFanOut, at: [0.5 * shift, 0.3], "fan-out")
@@ -88,7 +88,7 @@ struct BackwardSweepTests {
     @Test(arguments: [Float(0.3), -1.1, 2.4])
     func fastSweepMatchesThePlainSweepInFloat(shift: Float) throws {
         let x = (0..<100).map { Float(0.8) * Float.sin(0.37 * Float($0)) + shift * 0.1 }
-        try expectSweepsAgree(sweepWorkload, at: x, "workload")
+        try expectSweepsAgree(sweepRecurrence, at: x, "recurrence")
         try expectSweepsAgree(sweepRepeatedParents, at: [shift, 0.7, -0.4 * shift], "repeated parents")
         try expectSweepsAgree(sweepConstants, at: [shift * 0.2, 1.5], "constants")
         try expectSweepsAgree(sweepFanOut, at: [0.5 * shift, 0.3], "fan-out")
