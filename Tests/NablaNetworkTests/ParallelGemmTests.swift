@@ -56,6 +56,27 @@ struct ParallelGemmTests {
         return c
     }
 
+    /// One case: random operands from `seed`, the product on one thread and
+    /// on two (cut in two or into every tile, by the seed's parity), and the
+    /// check that both have the same bits. Returns the operands and the
+    /// one-thread result.
+    @discardableResult
+    func threadedCase<Scalar: TensorScalar>(
+        _ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, seed: UInt64, unitAlpha: Bool, _: Scalar.Type
+    ) -> (a: [Scalar], b: [Scalar], c0: [Scalar], alpha: Scalar, beta: Scalar, single: [Scalar]) {
+        let a = randomValues(m * k, seed: seed, as: Scalar.self)
+        let b = randomValues(k * n, seed: seed &+ 1000, as: Scalar.self)
+        let c0 = randomValues(m * n, seed: seed &+ 2000, as: Scalar.self)
+        let (alpha, beta): (Scalar, Scalar) = unitAlpha ? (1, 0) : (Scalar(0.75), Scalar(-1.25))
+        let single = withSettings(threads: 1) { product(ta, tb, m, n, k, a, b, c0, alpha: alpha, beta: beta) }
+        let double = withSettings(threads: 2, pieceFlops: Int(seed % 2)) {
+            product(ta, tb, m, n, k, a, b, c0, alpha: alpha, beta: beta)
+        }
+        #expect(zip(single, double).allSatisfy(identical),
+                "\(Scalar.self) m=\(m) n=\(n) k=\(k) ta=\(ta) tb=\(tb): threaded result differs")
+        return (a, b, c0, alpha, beta, single)
+    }
+
     func sweep<Scalar: TensorScalar>(_: Scalar.Type) {
         let sizes = [1, 2, 5, 6, 7, 8, 9, 13, 16, 17, 31, 33, 48, 50, 67]
         var seed: UInt64 = 1
@@ -66,18 +87,7 @@ struct ParallelGemmTests {
                 for k in [1, 7, 40] {
                     for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
                         seed += 1
-                        let a = randomValues(m * k, seed: seed, as: Scalar.self)
-                        let b = randomValues(k * n, seed: seed &+ 1000, as: Scalar.self)
-                        let c0 = randomValues(m * n, seed: seed &+ 2000, as: Scalar.self)
-                        let (alpha, beta): (Scalar, Scalar) = seed % 3 == 0 ? (1, 0) : (Scalar(0.75), Scalar(-1.25))
-                        let single = withSettings(threads: 1) {
-                            product(ta, tb, m, n, k, a, b, c0, alpha: alpha, beta: beta)
-                        }
-                        let double = withSettings(threads: 2, pieceFlops: Int(seed % 2)) {
-                            product(ta, tb, m, n, k, a, b, c0, alpha: alpha, beta: beta)
-                        }
-                        let same = zip(single, double).allSatisfy(identical)
-                        #expect(same, "\(Scalar.self) m=\(m) n=\(n) k=\(k) ta=\(ta) tb=\(tb): threaded result differs")
+                        threadedCase(ta, tb, m, n, k, seed: seed, unitAlpha: seed % 3 == 0, Scalar.self)
                         cases += 1
                     }
                 }
@@ -98,16 +108,8 @@ struct ParallelGemmTests {
         for (m, n, k) in [(13, 18, 600), (33, 50, 300), (20, 17, 520), (8, 50, 257)] {
             for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
                 seed += 1
-                let a = randomValues(m * k, seed: seed, as: Scalar.self)
-                let b = randomValues(k * n, seed: seed &+ 1000, as: Scalar.self)
-                let c0 = randomValues(m * n, seed: seed &+ 2000, as: Scalar.self)
-                let (alpha, beta): (Scalar, Scalar) = seed % 2 == 0 ? (1, 0) : (Scalar(0.75), Scalar(-1.25))
-                let single = withSettings(threads: 1) { product(ta, tb, m, n, k, a, b, c0, alpha: alpha, beta: beta) }
-                let double = withSettings(threads: 2, pieceFlops: Int(seed % 2)) {
-                    product(ta, tb, m, n, k, a, b, c0, alpha: alpha, beta: beta)
-                }
-                #expect(zip(single, double).allSatisfy(identical),
-                        "\(Scalar.self) m=\(m) n=\(n) k=\(k) ta=\(ta) tb=\(tb): threaded result differs")
+                let (a, b, c0, alpha, beta, single) = threadedCase(
+                    ta, tb, m, n, k, seed: seed, unitAlpha: seed % 2 == 0, Scalar.self)
                 var worst = 0.0
                 for i in 0..<m {
                     for j in 0..<n {
