@@ -59,13 +59,9 @@ let package = Package(
             name: "NablaReverse",
             dependencies: ["NablaRules", "NablaForward"]
         ),
-        // C kernels (matmul, sigmoid) with per-function target attributes,
-        // chosen at run time; no unsafe flags. The sigmoid's AVX2 path takes
-        // its exponentials from glibc's vector math library, libmvec.
-        .target(
-            name: "CNablaKernels",
-            linkerSettings: [.linkedLibrary("mvec", .when(platforms: [.linux]))]
-        ),
+        // C kernels (matmul, sigmoid, exp) with per-function target
+        // attributes, chosen at run time; no unsafe flags, no libraries.
+        .target(name: "CNablaKernels"),
         .target(
             name: "NablaTensor",
             dependencies: ["NablaRules", "CNablaKernels", .product(name: "RealModule", package: "swift-numerics")]

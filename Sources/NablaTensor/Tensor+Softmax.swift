@@ -16,7 +16,7 @@ extension Tensor {
     /// exp(x) / Σ exp(x) along `axis` (the last by default), computed
     /// stably as exp(x − max) / Σ exp(x − max): logits of 1000 give the
     /// same result as logits of 0. Float and Double take the exponentials
-    /// from the vectorised kernel of ``map(_:)`` (within 4 ulp of `exp`).
+    /// from the vectorised kernel of ``map(_:)`` (within 1 ulp of `exp`).
     ///
     /// A line containing NaN, or whose maximum is ±∞, gives NaN (as in
     /// PyTorch); an element of −∞ among finite ones gives 0.
@@ -44,7 +44,7 @@ extension Tensor {
     }
 
     /// x[i] = exp(x[i]) in place, for kernels that work on raw buffers: the
-    /// vectorised C kernel for Float and Double (within 4 ulp, as
+    /// vectorised C kernel for Float and Double (within 1 ulp, as
     /// ``map(_:)``), the scalar rule otherwise.
     @inlinable
     public static func exponentiate(_ x: UnsafeMutableBufferPointer<Scalar>) {
