@@ -27,6 +27,41 @@ struct OptimizerTests {
         }
     }
 
+    /// The C kernels behind SGD and the gradient check, at every length from
+    /// 0 to 70 (the vector loops and their scalar rest): the step equals the
+    /// scalar w − η·g bit for bit, the sum of squares is within rounding of a
+    /// Double sum, and a NaN or ∞ anywhere makes it non-finite.
+    func optimizerKernels<S: TensorScalar & BinaryFloatingPoint>(_: S.Type) {
+        for n in 0...70 {
+            let g = (0..<n).map { S(Double.sin(Double($0) * 1.3) * 0.7) }
+            let w = (0..<n).map { S(Double.cos(Double($0) * 0.9)) }
+            let eta = S(0.1)
+            var kernel = w
+            let ran = kernel.withUnsafeMutableBufferPointer { wp in
+                g.withUnsafeBufferPointer { Tensor<S>.sgdStep(wp, $0, eta: eta) }
+            }
+            #expect(ran)
+            let scalar = zip(w, g).map { $0 - eta * $1 }
+            let identical = kernel.elementsEqual(scalar) { (a: S, b: S) -> Bool in a == b && a.sign == b.sign }
+            #expect(identical, "\(S.self) n = \(n)")
+            let sum = g.withUnsafeBufferPointer { Optimizer<S>.sumOfSquares($0) }
+            let exact = g.reduce(0.0) { $0 + Double($1) * Double($1) }
+            let tolerance = Double(n) * Double(S.ulpOfOne) * exact
+            #expect(abs(sum - exact) <= tolerance, "\(S.self) n = \(n): \(sum) vs \(exact)")
+            for bad in [S.nan, S.infinity] where n > 0 {
+                var h = g
+                h[n * 5 / 7 % n] = bad
+                #expect(!h.withUnsafeBufferPointer { Optimizer<S>.sumOfSquares($0) }.isFinite)
+            }
+        }
+    }
+
+    @Test("SGD and gradient-norm kernels match their scalar definitions")
+    func kernels() {
+        optimizerKernels(Float.self)
+        optimizerKernels(Double.self)
+    }
+
     @Test("SGD: p − η·g")
     func sgd() throws {
         let steps = try twoSteps(.sgd)

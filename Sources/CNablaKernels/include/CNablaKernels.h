@@ -112,6 +112,17 @@ void nabla_sigmoid_f64(const double *x, double *y, size_t n);
 void nabla_exp_f32(const float *x, float *y, size_t n);
 void nabla_exp_f64(const double *x, double *y, size_t n);
 
+/// Σ x[i]² for i < n, accumulated in the element type (in vectors under
+/// AVX2) and summed in Double: NaN or ±∞ anywhere makes it non-finite.
+double nabla_sum_of_squares_f32(const float *x, size_t n);
+double nabla_sum_of_squares_f64(const double *x, size_t n);
+
+/// The SGD step w[i] = w[i] − eta·g[i] for i < n, the product and the
+/// difference each rounded (no fused multiply-add): the same values on
+/// every path.
+void nabla_sgd_f32(float *w, const float *g, float eta, size_t n);
+void nabla_sgd_f64(double *w, const double *g, double eta, size_t n);
+
 /// What the vector FMA units deliver right now: Float GFLOP/s of
 /// independent fused multiply-adds on registers (the widest the dispatcher
 /// uses: AVX-512, AVX2, or scalar), the median of chunks of about 0.2 ms run
