@@ -68,13 +68,28 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    /// An INFO line with what the FMA units deliver now (`nabla_fma_probe_gflops`,
-    /// 20 ms): on a shared machine the same code runs up to twice as slowly
-    /// when the host's other guests compete for the FMA units, and this tells
-    /// which state a section ran in.
+    /// An INFO line with the state of the machine, around each section. On a
+    /// shared host the same code runs up to twice as slowly at times, and
+    /// these tell which state a section ran in:
+    /// - `fma_f32_gflops`: what the FMA units deliver (`nabla_fma_probe_gflops`,
+    ///   20 ms);
+    /// - `scalar_f_us`: the best time of the `scalar` section's f (libm calls
+    ///   in one dependent chain) over 5 ms. Here it reads 4.5 µs or 5.5 µs,
+    ///   in two states that the FMA probe does not see (it reads 90-96
+    ///   GFLOP/s in both), and the slower one comes with slower training
+    ///   steps and gradients.
     static func probeLine(section: String, when: String) -> String {
         let rate = nabla_fma_probe_gflops(20_000)
+        let x = scalarWorkloadInputs()
+        var best = Double.infinity
+        let clock = ContinuousClock(), start = clock.now
+        repeat {
+            let t0 = clock.now
+            benchPlain(x)
+            best = Swift.min(best, (clock.now - t0).inSeconds)
+        } while clock.now - start < .milliseconds(5)
         return "INFO section=\(section) when=\(when) fma_f32_gflops=\(String(format: "%.1f", rate)) "
+            + "scalar_f_us=\(String(format: "%.2f", best * 1e6)) "
             + "kernel=\(String(cString: nabla_gemm_kernel_name()))"
     }
 }

@@ -54,8 +54,7 @@ struct GradcheckCommand: ParsableCommand {
         var report: GradientCheckReport?
         let numericalTime = try clock.measure { report = try net.gradientCheck(x, labels: labels, step: step) }
         guard let report else { return ("", false) }
-        let seconds = { (d: Duration) in Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
-        let numericalSeconds = seconds(numericalTime) - seconds(backpropTime)
+        let numericalSeconds = numericalTime.inSeconds - backpropTime.inSeconds
         if json {
             let rows = report.rows.map { row in
                 JSON.object([
@@ -69,7 +68,7 @@ struct GradcheckCommand: ParsableCommand {
                 ("data", .string(split.train.name)), ("network", .string(specification.description)),
                 ("samples", .integer(n)), ("step", .number(step)), ("loss", .number(report.loss)),
                 ("parameters", .array(rows)), ("passes", .bool(report.passes())),
-                ("backpropSeconds", .number(seconds(backpropTime))), ("numericalSeconds", .number(numericalSeconds)),
+                ("backpropSeconds", .number(backpropTime.inSeconds)), ("numericalSeconds", .number(numericalSeconds)),
             ]).text)
             return (lines.joined(separator: "\n"), report.passes())
         }
@@ -82,9 +81,9 @@ struct GradcheckCommand: ParsableCommand {
         }
         print(table.text)
         print()
-        print(String(format: "backprop   %.3g ms (one forward + one backward)", seconds(backpropTime) * 1e3))
+        print(String(format: "backprop   %.3g ms (one forward + one backward)", backpropTime.inSeconds * 1e3))
         print(String(format: "numerical  %.3g ms (%d forward passes), %.0f× slower",
-                     numericalSeconds * 1e3, 2 * net.parameterCount, numericalSeconds / max(seconds(backpropTime), 1e-9)))
+                     numericalSeconds * 1e3, 2 * net.parameterCount, numericalSeconds / max(backpropTime.inSeconds, 1e-9)))
         print(report.passes() ? "backprop agrees with the numerical gradient" : "MISMATCH: backprop and numerical gradients disagree")
         return (lines.joined(separator: "\n"), report.passes())
     }

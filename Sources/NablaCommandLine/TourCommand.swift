@@ -177,14 +177,13 @@ struct TourCommand: ParsableCommand {
                 count += 1
             }
         }
-        let seconds = { (d: Duration) in Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
         say("The book's TwoLayerNet 64-50-10 (sigmoid) on a batch of 20 digits, \(net.parameterCount) parameters, Double:")
         var speed = Table(["gradient", "time", "forward passes"], rightAligned: [1, 2])
-        speed.add(["backprop", String(format: "%.3f ms", seconds(backpropTime) * 1e3), "1 (+ 1 backward)"])
-        speed.add(["numerical (central)", String(format: "%.1f ms", seconds(numericalTime) * 1e3), String(2 * net.parameterCount)])
+        speed.add(["backprop", String(format: "%.3f ms", backpropTime.inSeconds * 1e3), "1 (+ 1 backward)"])
+        speed.add(["numerical (central)", String(format: "%.1f ms", numericalTime.inSeconds * 1e3), String(2 * net.parameterCount)])
         show(speed.text)
         say("They agree: mean |difference| \(short(total / Double(max(count, 1)))), largest \(short(largest)); "
-            + "backprop is \(String(format: "%.0f", seconds(numericalTime) / max(seconds(backpropTime), 1e-9)))× faster, "
+            + "backprop is \(String(format: "%.0f", numericalTime.inSeconds / max(backpropTime.inSeconds, 1e-9)))× faster, "
             + "and the gap grows with every parameter.")
 
         // 7. Training

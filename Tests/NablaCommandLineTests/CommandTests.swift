@@ -327,9 +327,10 @@ func failure(_ arguments: [String]) -> String? {
 }
 
 @Suite struct BenchProbeTests {
-    /// `nabla bench` brackets each section with what the FMA units deliver:
-    /// an INFO line of the peers' protocol (key=value tokens), with a
-    /// positive rate and the kernel the GEMM dispatcher chose.
+    /// `nabla bench` brackets each section with the machine's state: an INFO
+    /// line of the peers' protocol (key=value tokens), with a positive FMA
+    /// rate, the time of the scalar workload's f and the kernel the GEMM
+    /// dispatcher chose.
     @Test func probeLinesFollowTheProtocol() throws {
         let line = BenchCommand.probeLine(section: "train", when: "before")
         let tokens = line.split(separator: " ").map(String.init)
@@ -348,6 +349,10 @@ func failure(_ arguments: [String]) -> String? {
         // lower bound that any machine meets; NaN, zero or a negative rate
         // would fail.
         #expect(rate > 0.05 && rate.isFinite)
+        // The best time of the scalar workload's f: positive and finite
+        // (about 5 µs in release, a few times that in debug).
+        let f = try #require(fields["scalar_f_us"].flatMap(Double.init))
+        #expect(f > 0 && f < 10_000)
     }
 
 }

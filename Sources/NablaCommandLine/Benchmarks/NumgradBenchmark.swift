@@ -174,9 +174,6 @@ struct NumgradBenchmark {
         let evaluator = Evaluator(x: xTensor, labels: labels, parameters: initial)
         let selected = Self.selection(params)
         let clock = ContinuousClock()
-        func seconds(_ d: Duration) -> Double {
-            Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-        }
 
         for _ in 0..<5 { consume(evaluator.loss()) }
         let loss0 = evaluator.loss()
@@ -188,7 +185,7 @@ struct NumgradBenchmark {
             let elapsed = clock.measure {
                 for i in range { numeric[i] = evaluator.centralDifference(selected[i]) }
             }
-            perParameter.append(seconds(elapsed) / Double(Swift.max(range.count, 1)))
+            perParameter.append(elapsed.inSeconds / Double(Swift.max(range.count, 1)))
         }
         let sorted = perParameter.sorted()
         let per = sorted[sorted.count / 2]

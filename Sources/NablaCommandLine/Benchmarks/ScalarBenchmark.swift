@@ -89,13 +89,10 @@ func measure(reps: Int, _ body: () -> Void) -> Double {
 /// the median time per call of each, in seconds.
 func measureInterleaved(reps: Int, _ bodies: [() -> Void]) -> [Double] {
     let clock = ContinuousClock()
-    func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-    }
     let counts = bodies.map { body in
         var k = 1
         while true {
-            let elapsed = seconds(clock.measure { for _ in 0..<k { body() } })
+            let elapsed = clock.measure { for _ in 0..<k { body() } }.inSeconds
             if elapsed >= 0.02 || k >= 1 << 24 { return k }
             k *= elapsed > 0.002 ? 2 : 8
         }
@@ -104,7 +101,7 @@ func measureInterleaved(reps: Int, _ bodies: [() -> Void]) -> [Double] {
     for _ in 0..<Swift.max(reps, 1) {
         for (i, body) in bodies.enumerated() {
             let k = counts[i]
-            times[i].append(seconds(clock.measure { for _ in 0..<k { body() } }) / Double(k))
+            times[i].append(clock.measure { for _ in 0..<k { body() } }.inSeconds / Double(k))
         }
     }
     return times.map { $0.sorted()[$0.count / 2] }
