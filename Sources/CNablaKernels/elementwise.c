@@ -26,7 +26,8 @@ static inline double sigmoid_f64_scalar(double v) {
 }
 
 #if defined(__x86_64__)
-#define NABLA_HAVE_VEXP 1
+// The AVX2 loops below (chosen at run time by hasAVX2) exist on x86-64 only.
+#define NABLA_HAVE_AVX2_PATHS 1
 #include <immintrin.h>
 
 static int hasAVX2(void) {
@@ -158,7 +159,7 @@ EXP_AVX2(exp_f64_avx2, double, 4, pd, VEXP_LO_D, VEXP_HI_D, exp)
 
 // The exported functions: the AVX2 loop where the CPU has it, then the
 // scalar formula for the rest (all of it elsewhere).
-#ifdef NABLA_HAVE_VEXP
+#ifdef NABLA_HAVE_AVX2_PATHS
 #define VECTOR_PART(FN) if (hasAVX2()) i = FN(x, y, n);
 #else
 #define VECTOR_PART(FN)
@@ -178,7 +179,7 @@ ENTRY(nabla_exp_f64, double, exp_f64_avx2, exp)
 // gradient (finiteness check and norm) and the SGD step. Bound by the
 // bandwidth of L2 and L3: AVX2 moves twice the bytes per instruction of
 // the baseline (SSE2) loops the Swift compiler emits for them.
-#ifdef NABLA_HAVE_VEXP
+#ifdef NABLA_HAVE_AVX2_PATHS
 #define SUM_SQUARES_AVX2(NAME, GT, VT, LANES, SUF)                                 \
     __attribute__((target("avx2,fma")))                                          \
     static size_t NAME(const GT *x, size_t n, double *sum) {                     \
@@ -234,7 +235,7 @@ SGD_AVX2(sgd_f64_avx2, double, __m256d, 4, pd)
         VECTOR_SGD(VECTOR)                                                        \
         for (; i < n; i++) w[i] -= eta * g[i];                                    \
     }
-#ifdef NABLA_HAVE_VEXP
+#ifdef NABLA_HAVE_AVX2_PATHS
 #define VECTOR_SUM(FN) if (hasAVX2()) i = FN(x, n, &s);
 #define VECTOR_SGD(FN) if (hasAVX2()) i = FN(w, g, eta, n);
 #else
