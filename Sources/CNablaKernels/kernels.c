@@ -87,6 +87,9 @@
 #include "gemm_impl.h"
 
 #define GT double
+// The thin columns of op(A) = A products inside the blocked loop (see
+// gemm_impl.h): 3-5% faster at 100×50×784 here, no faster in Float.
+#define G_FUSE_NN_THIN 1
 #define GSUF _d_avx2
 #define GATTR __attribute__((target("avx2,fma")))
 #define G_MR 6
@@ -247,15 +250,14 @@ SERIAL(float, sgemm_serial, s, naive_s)
 SERIAL(double, dgemm_serial, d, naive_d)
 
 // The last few columns of a product (gemm_impl.h, "thin"): how many there
-// are is decided once for the whole product. With op(A) = A the calling
-// thread computes them first, on their own, over the whole depth. With
-// op(A) = Aᵀ the blocked loop computes them block by block while A's block
-// is in cache on one thread; when the rest is split between threads, the
-// calling thread computes them on their own in the same depth passes.
-// Every element gets the same operations in the same order either way, so
-// the result does not depend on the thread count. (Session 7, interleaved
-// A/B: block by block made 784×50×100 with Aᵀ 1.5-3% faster, and
-// 100×50×784 about 1% faster in Double but 3-4% slower in Float.)
+// are is decided once for the whole product. On one thread, gemm computes
+// them (block by block inside its loop, or on their own first: see there);
+// when the rest is split between threads, the calling thread computes them
+// on their own afterwards. Every element gets the same operations in the
+// same order either way, so the result does not depend on the thread count.
+// (Interleaved A/B: block by block made 784×50×100 with Aᵀ 1.5-3% faster in
+// session 7, and 100×50×784 3-5% faster in Double in session 8; in Float
+// the latter stays a pass of its own, as fusing it did not help.)
 #if defined(__x86_64__)
 #define THIN_X86(S)                                                                       \
     case K_AVX512: return thin_count_##S##_avx512(n);                                     \
@@ -611,15 +613,13 @@ static int runParallel(const GemmJob *whole) {
         if (k <= 0) { scale_##S(m, n, beta, c, (size_t)ldc); return; }                           \
         int kernel = currentKernel();                                                             \
         int thin = S##gemm_thin_count(kernel, n);                                                 \
-        if (thin && !transa)                                                                      \
-            S##gemm_thin_apart(kernel, transa, transb, m, n - thin, n, k, alpha, a, lda, b, ldb, beta, c, ldc); \
         GemmJob job = {IS_DOUBLE, kernel, transa, transb, m, n - thin, k, lda, ldb, ldc, alpha, beta, a, b, c}; \
         if (runParallel(&job)) {                                                                  \
-            if (thin && transa)                                                                   \
+            if (thin)                                                                             \
                 S##gemm_thin_apart(kernel, transa, transb, m, n - thin, n, k, alpha, a, lda, b, ldb, beta, c, ldc); \
             return;                                                                               \
         }                                                                                         \
-        S##gemm_serial(kernel, transa, transb, m, n - thin, k, alpha, a, lda, b, ldb, beta, c, ldc, transa ? thin : 0); \
+        S##gemm_serial(kernel, transa, transb, m, n - thin, k, alpha, a, lda, b, ldb, beta, c, ldc, thin); \
     }
 GEMM_ENTRY(float, nabla_sgemm_t, s, 0)
 GEMM_ENTRY(double, nabla_dgemm_t, d, 1)
