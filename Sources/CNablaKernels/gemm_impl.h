@@ -441,7 +441,7 @@ GATTR static int G_FN(gemm)(int transa, int transb, int m, int n, int k, GT alph
     int apart = thin && !transa && !G_FUSE_NN_THIN;
     int wholeThin = thin;
     if (apart) thin = 0;
-    size_t padbytes = thin ? sizeof(GT) * (size_t)G_VL * (size_t)kcmax : 0;
+    size_t padbytes = thin && transa ? sizeof(GT) * (size_t)G_VL * (size_t)kcmax : 0;
     size_t btbytes = thin && !transa && !transb ? sizeof(GT) * (size_t)thin * (size_t)kcmax : 0;
     size_t partbytes = thin && !transa ? sizeof(VT) * (size_t)m * (size_t)thin : 0;
     char *buf = aligned_alloc(64, bbytes + abytes + (padbytes + 63) / 64 * 64 + (btbytes + 63) / 64 * 64
