@@ -315,8 +315,8 @@ static inline int G_FN(pass_depth)(int k) {
 // vector per row and column), the dot products carry over between passes:
 // `first` starts them, a pass before `last` leaves them in `part`, and the
 // last writes C = alpha·(sum) + beta·C, so every element gets the same
-// operations as in one pass over the whole depth. `pad` has room for G_VL·kc values (the last rows of Aᵀ,
-// fewer than a vector). The blocked loop calls this for each block of rows
+// operations as in one pass over the whole depth. `pad` has room for G_VL·kc
+// values (the last rows of Aᵀ, fewer than a vector). The blocked loop calls this for each block of rows
 // and depths while A's block is in cache; `thin` below calls it for whole
 // depth passes: every element gets the same operations in the same order
 // either way, whatever the blocking or the thread count.
@@ -441,11 +441,15 @@ GATTR static int G_FN(gemm)(int transa, int transb, int m, int n, int k, GT alph
     int apart = thin && !transa && !G_FUSE_NN_THIN;
     int wholeThin = thin;
     if (apart) thin = 0;
+    // One allocation, 64-byte aligned parts: B's and A's panels, then for
+    // the thin columns Aᵀ's padded last rows, B's columns of one pass and
+    // the carried dot products (op(A) = A).
     size_t padbytes = thin && transa ? sizeof(GT) * (size_t)G_VL * (size_t)kcmax : 0;
     size_t btbytes = thin && !transa && !transb ? sizeof(GT) * (size_t)thin * (size_t)kcmax : 0;
     size_t partbytes = thin && !transa ? sizeof(VT) * (size_t)m * (size_t)thin : 0;
-    char *buf = aligned_alloc(64, bbytes + abytes + (padbytes + 63) / 64 * 64 + (btbytes + 63) / 64 * 64
-                                  + (partbytes + 63) / 64 * 64);
+    size_t padAt = bbytes + abytes, btAt = padAt + (padbytes + 63) / 64 * 64;
+    size_t partAt = btAt + (btbytes + 63) / 64 * 64;
+    char *buf = aligned_alloc(64, partAt + (partbytes + 63) / 64 * 64);
     if (!buf) return -1;
     if (apart && G_FN(thin)(transa, transb, m, n, n + wholeThin, k, alpha, a, lda, b, ldb, beta, c, ldc) != 0) {
         free(buf);
@@ -453,9 +457,9 @@ GATTR static int G_FN(gemm)(int transa, int transb, int m, int n, int k, GT alph
     }
     GT *pb = (GT *)buf;
     GT *pa = (GT *)(buf + bbytes);
-    GT *pad = (GT *)(buf + bbytes + abytes);  // thin_block's last rows of Aᵀ
-    GT *btbuf = (GT *)(buf + bbytes + abytes + (padbytes + 63) / 64 * 64);
-    VT *part = partbytes ? (VT *)(buf + bbytes + abytes + (padbytes + 63) / 64 * 64 + (btbytes + 63) / 64 * 64) : NULL;
+    GT *pad = (GT *)(buf + padAt);
+    GT *btbuf = (GT *)(buf + btAt);
+    VT *part = partbytes ? (VT *)(buf + partAt) : NULL;
 
     for (int jc = 0; jc < n; jc += G_NC) {
         int nc = n - jc < G_NC ? n - jc : G_NC;
