@@ -36,6 +36,8 @@ public func backpropagate<T: DifferentiableScalar>(
     at x: [T], _ f: ([TapeVariable<T>], _ watch: (TapeVariable<T>) -> Void) -> TapeVariable<T>
 ) -> BackpropagationTrace<T> {
     withTape(inputs: x) { tape, inputs in
+        // Every operation gets a node, so that any variable has an adjoint.
+        tape.pointee.foldsLinearOperations = false
         var watched: [Int32] = []
         let y = f(inputs) { v in
             precondition(v.tape == nil || v.tape == tape, "watch: the variable belongs to another tape")
@@ -46,7 +48,7 @@ public func backpropagate<T: DifferentiableScalar>(
             return BackpropagationTrace(value: y.value, gradient: [T](repeating: T.zero, count: x.count),
                                         adjoints: watched.map { _ in T.zero })
         }
-        let adjoints = tape.pointee.backward(seeds: [(y.index, 1)], lowest: x.count, keepsIntermediates: true)
+        let adjoints = tape.pointee.backward(seeds: [(y.index, y.scale)], lowest: x.count, keepsIntermediates: true)
         defer { freeBlock(adjoints) }
         return BackpropagationTrace(
             value: y.value, gradient: Array(UnsafeBufferPointer(start: adjoints, count: x.count)),

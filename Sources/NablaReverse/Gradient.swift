@@ -73,7 +73,7 @@ public func valueAndGradient<T: DifferentiableScalar>(
         let y = f(inputs)
         checkOutput(y, of: tape)
         guard y.tape != nil else { return (y.value, [T](repeating: T.zero, count: x.count)) }
-        let adjoints = tape.pointee.backward(seeds: [(y.index, 1)], lowest: x.count)
+        let adjoints = tape.pointee.backward(seeds: [(y.index, y.scale)], lowest: x.count)
         defer { freeBlock(adjoints) }
         return (y.value, Array(UnsafeBufferPointer(start: adjoints, count: x.count)))
     }
@@ -108,7 +108,7 @@ public func valueAndPullback<T: DifferentiableScalar>(
         precondition(ys.count == u.count,
                      "the cotangent has \(u.count) entries but the function returned \(ys.count) outputs")
         ys.forEach { checkOutput($0, of: tape) }
-        let seeds = zip(ys, u).filter { $0.0.tape != nil }.map { ($0.0.index, $0.1) }
+        let seeds = zip(ys, u).filter { $0.0.tape != nil }.map { ($0.0.index, $0.0.scale * $0.1) }
         let adjoints = tape.pointee.backward(seeds: seeds, lowest: x.count)
         defer { freeBlock(adjoints) }
         return (ys.map(\.value), Array(UnsafeBufferPointer(start: adjoints, count: x.count)))
@@ -131,7 +131,7 @@ public func reverseJacobian<T: DifferentiableScalar>(
                 rows.append([T](repeating: T.zero, count: x.count))
                 continue
             }
-            let adjoints = tape.pointee.backward(seeds: [(y.index, 1)], lowest: x.count)
+            let adjoints = tape.pointee.backward(seeds: [(y.index, y.scale)], lowest: x.count)
             rows.append(Array(UnsafeBufferPointer(start: adjoints, count: x.count)))
             freeBlock(adjoints)
         }
@@ -216,7 +216,7 @@ public func valueAndGradientDetectingAnomalies<T: DifferentiableScalar>(
             throw AnomalyError(pass: .forward, operation: "input \(bad) = \(x[bad])", node: bad)
         }
         guard y.tape != nil else { return (y.value, [T](repeating: T.zero, count: x.count)) }
-        let adjoints = tape.pointee.backward(seeds: [(y.index, 1)], lowest: x.count, keepsIntermediates: true)
+        let adjoints = tape.pointee.backward(seeds: [(y.index, y.scale)], lowest: x.count, keepsIntermediates: true)
         defer { freeBlock(adjoints) }
         if let node = tape.pointee.firstBackwardAnomaly(adjoints: adjoints, from: Int(y.index), lowest: x.count) {
             throw AnomalyError(pass: .backward, operation: tape.pointee.operations[node], node: node)

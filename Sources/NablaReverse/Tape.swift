@@ -48,6 +48,12 @@ struct TapeStorage<T: DifferentiableScalar> {
     /// struct stays trivial (no reference counting when the hot path reads it).
     @usableFromInline var operationLog: UnsafeMutablePointer<[String]>? = nil
     @usableFromInline var firstForwardAnomaly: Int = -1
+    /// Whether linear operations with a constant (−v, c·v, v / c, v ± c,
+    /// c − v) fold into their variable's slope instead of being recorded
+    /// (see ``TapeVariable``). Off in anomaly mode, which names every
+    /// operation, and for ``backpropagate(at:_:)``, which reports the
+    /// adjoint of any variable.
+    @usableFromInline var foldsLinearOperations = true
 
     /// Whether anomaly mode is on (set by ``startDetectingAnomalies()``).
     @usableFromInline var detectsAnomalies: Bool { operationLog != nil }
@@ -77,6 +83,7 @@ struct TapeStorage<T: DifferentiableScalar> {
         log.initialize(to: [])
         operationLog = log
         limit = 0
+        foldsLinearOperations = false
     }
 
     @inlinable
@@ -222,6 +229,13 @@ extension TapeStorage {
                         adjoints[p1] += node.partial1 * g
                     }
                     g = next
+                } else if p1 == i &- 1 {
+                    // The same with the second parent (sums and products
+                    // whose left operand came earlier: total + s). The two
+                    // parents differ, so the order of the two updates does
+                    // not matter.
+                    adjoints[p0] += node.partial0 * g
+                    g = adjoints[p1] + node.partial1 * g
                 } else {
                     adjoints[p0] += node.partial0 * g
                     if p1 != i { adjoints[p1] += node.partial1 * g }

@@ -60,7 +60,10 @@ func sweepFanOut<T: DifferentiableScalar>(_ v: [T]) -> T {
 @Suite("Reverse sweep")
 struct BackwardSweepTests {
     /// The fast sweep (`gradient`) against the plain one that keeps every
-    /// node's adjoint (anomaly mode uses it): equal bit for bit.
+    /// node's adjoint (anomaly mode uses it): equal bit for bit. (Anomaly
+    /// mode also records the linear operations with constants that the fast
+    /// path folds into slopes; these graphs' constant factors only meet
+    /// partials of ±1 or are powers of two, so folding rounds nothing.)
     func expectSweepsAgree<T: DifferentiableScalar & BinaryFloatingPoint>(
         _ f: ([TapeVariable<T>]) -> TapeVariable<T>, at x: [T], _ name: String
     ) throws {
