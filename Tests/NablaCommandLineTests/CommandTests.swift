@@ -355,4 +355,14 @@ func failure(_ arguments: [String]) -> String? {
         #expect(f > 0 && f < 10_000)
     }
 
+    /// The train section's arithmetic bound: 15.98 million operations in
+    /// the step's products, at the FMA rate (half of it in Double).
+    @Test func trainBoundLineFollowsTheProtocol() throws {
+        #expect(TrainBenchmark.productFlops == 15_980_000)
+        for (dtype, peak, bound) in [("f32", "90.0", "0.1776"), ("f64", "45.0", "0.3551")] {
+            let line = TrainBenchmark.boundLine(dtype: dtype, fmaFloatGflops: 90)
+            #expect(line == "INFO section=train dtype=\(dtype) product_mflop=15.98 fma_gflops=\(peak) bound_ms=\(bound)")
+        }
+    }
+
 }

@@ -1,3 +1,4 @@
+import CNablaKernels
 import Foundation
 import Nabla
 
@@ -71,8 +72,30 @@ struct TrainBenchmark {
             + "step_ms=\(String(format: "%.4f", seconds * 1e3)) loss0=\(String(format: "%.4f", Double(loss0)))"
     }
 
+    /// The floating-point operations of one step's matrix products: x·W1
+    /// and z1·W2 forward; xᵀ·δ1, z1ᵀ·δ2 and δ2·W2ᵀ backward (2·m·n·k each).
+    static let productFlops: Double = {
+        let shapes: [(m: Int, n: Int, k: Int)] = [(100, 50, 784), (100, 10, 50), (784, 50, 100), (50, 10, 100), (100, 50, 10)]
+        return Double(shapes.reduce(0) { $0 + 2 * $1.m * $1.n * $1.k })
+    }()
+
+    /// An INFO line with the step's arithmetic bound on this machine: the
+    /// products' operations at the FMA units' peak (`fmaFloatGflops`, from
+    /// `nabla_fma_probe_gflops`; Double does half as many per instruction).
+    /// No implementation's step can be faster, which tells how far a
+    /// target ratio to another implementation's time is reachable here.
+    static func boundLine(dtype: String, fmaFloatGflops: Double) -> String {
+        let peak = dtype == "f64" ? fmaFloatGflops / 2 : fmaFloatGflops
+        let boundMs = productFlops / (peak * 1e9) * 1e3
+        return "INFO section=train dtype=\(dtype) product_mflop=\(String(format: "%.2f", productFlops / 1e6)) "
+            + "fma_gflops=\(String(format: "%.1f", peak)) bound_ms=\(String(format: "%.4f", boundMs))"
+    }
+
     func report() -> String {
-        [layersRow(Float.self, dtype: "f32"), layersRow(Double.self, dtype: "f64"),
-         row(Float.self, dtype: "f32"), row(Double.self, dtype: "f64")].joined(separator: "\n")
+        let rate = nabla_fma_probe_gflops(20_000)
+        return [layersRow(Float.self, dtype: "f32"), layersRow(Double.self, dtype: "f64"),
+                row(Float.self, dtype: "f32"), row(Double.self, dtype: "f64"),
+                Self.boundLine(dtype: "f32", fmaFloatGflops: rate),
+                Self.boundLine(dtype: "f64", fmaFloatGflops: rate)].joined(separator: "\n")
     }
 }
