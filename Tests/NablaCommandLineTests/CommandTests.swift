@@ -365,4 +365,12 @@ func failure(_ arguments: [String]) -> String? {
         }
     }
 
+    /// The numerical gradient's: 2 × 39,760 evaluations of 7.94 million
+    /// operations each, at the Double FMA rate.
+    @Test func numgradBoundLineFollowsTheProtocol() {
+        #expect(NumgradBenchmark.evaluationFlops == 7_940_000)
+        #expect(NumgradBenchmark.boundLine(fmaFloatGflops: 90)
+                == "INFO section=numgrad evaluation_mflop=7.94 fma_gflops=45.0 bound_ms=14031")
+    }
+
 }

@@ -31,6 +31,19 @@ struct NumgradBenchmark {
     static let sizes = [39_200, 50, 500, 10]
     static let parameterCount = 39_760
     static let step = 1e-4
+    /// The floating-point operations of one evaluation's two products
+    /// (x·W1 and z1·W2, 2·m·n·k each).
+    static let evaluationFlops = Double(2 * batch * hidden * inputs + 2 * batch * classes * hidden)
+
+    /// An INFO line with the full gradient's arithmetic bound: two
+    /// evaluations per parameter, their products at the FMA units' Double
+    /// peak (half of `fmaFloatGflops`, from `nabla_fma_probe_gflops`).
+    static func boundLine(fmaFloatGflops: Double) -> String {
+        let peak = fmaFloatGflops / 2
+        let boundMs = 2 * Double(parameterCount) * evaluationFlops / (peak * 1e9) * 1e3
+        return "INFO section=numgrad evaluation_mflop=\(String(format: "%.2f", evaluationFlops / 1e6)) "
+            + "fma_gflops=\(String(format: "%.1f", peak)) bound_ms=\(String(format: "%.0f", boundMs))"
+    }
 
     /// The loss of the network as a function of its flat parameter vector,
     /// on buffers allocated once.
@@ -216,6 +229,7 @@ struct NumgradBenchmark {
                 + "per_param_us=\(f(per * 1e6, 2)) fwd_us=\(f(forwardUs, 2)) grad_ms=\(f(gradMs, 4)) "
                 + "ratio_vs_backprop=\(f(fullMs / gradMs, 0)) relerr_vs_backprop=\(String(format: "%.3g", relerr)) "
                 + "loss0=\(f(loss0, 4))",
+            Self.boundLine(fmaFloatGflops: nabla_fma_probe_gflops(20_000)),
             "INFO section=numgrad ratio=\(f(fullMs / gradMs, 0)) max_abs_diff=\(String(format: "%.3g", maxAbs)) "
                 + "params_compared=\(selected.count) h=1e-4 gemm=\(String(cString: nabla_gemm_kernel_name()))",
         ].joined(separator: "\n")
