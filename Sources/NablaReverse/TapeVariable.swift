@@ -71,10 +71,11 @@ public struct TapeVariable<T: DifferentiableScalar>: RuleTableScalar {
     public static func applying(_ operation: UnaryOperation, to x: Self) -> Self {
         guard let tape = x.tape else { return Self(constant: operation.value(x.value)) }
         check(tape)
-        if case .negate = operation, tape.pointee.foldsLinearOperations {
-            return Self(value: -x.value, index: x.index, tape: tape, scale: -x.scale)
-        }
         let (y, d) = operation.valueAndDerivative(x.value)
+        // −v is linear: no node, only its slope (see `folding`).
+        if case .negate = operation, tape.pointee.foldsLinearOperations {
+            return Self(value: y, index: x.index, tape: tape, scale: d * x.scale)
+        }
         let own = Int32(truncatingIfNeeded: tape.pointee.count)
         let index = tape.pointee.record(
             TapeNode(parent0: x.index, partial0: d * x.scale, parent1: own, partial1: 0),
@@ -117,29 +118,23 @@ public struct TapeVariable<T: DifferentiableScalar>: RuleTableScalar {
     }
 
     /// `operation` with exactly one constant operand, as a variable of the
-    /// other operand's node with the slope folded in, or nil where the
-    /// operation is not linear in that operand.
+    /// other operand's node whose slope takes the rule table's partial, or
+    /// nil where the operation is not linear in that operand.
     @inlinable @inline(__always)
     static func folding(
         _ operation: BinaryOperation, _ x: Self, _ y: Self, value z: T, tape: UnsafeMutablePointer<TapeStorage<T>>
     ) -> Self? {
-        if y.tape == nil {
-            switch operation {
-            case .add, .subtract: return Self(value: z, index: x.index, tape: tape, scale: x.scale)
-            case .multiply: return Self(value: z, index: x.index, tape: tape, scale: x.scale * y.value)
-            case .divide: return Self(value: z, index: x.index, tape: tape, scale: x.scale / y.value)
-            default: return nil
-            }
-        }
         switch operation {
-        case .add: return Self(value: z, index: y.index, tape: tape, scale: y.scale)
-        case .subtract: return Self(value: z, index: y.index, tape: tape, scale: -y.scale)
-        case .multiply: return Self(value: z, index: y.index, tape: tape, scale: x.value * y.scale)
+        case .add, .subtract, .multiply: break
+        case .divide where y.tape == nil: break
         default: return nil
         }
+        let (dx, dy) = operation.partials(at: x.value, y.value, value: z)
+        return y.tape == nil
+            ? Self(value: z, index: x.index, tape: tape, scale: dx * x.scale)
+            : Self(value: z, index: y.index, tape: tape, scale: dy * y.scale)
     }
 }
-
 
 extension TapeVariable: CustomStringConvertible {
     public var description: String { tape == nil ? "\(value) (constant)" : "\(value) (node \(index))" }
