@@ -690,29 +690,80 @@ static int compareDoubles(const void *x, const void *y) {
     return (a > b) - (a < b);
 }
 
-double nabla_fma_probe_gflops(int microseconds) {
-    int kernel = bestKernel();
-    int lanes = kernel == K_AVX512 ? 16 : kernel == K_AVX2 ? 8 : 1;
-    volatile float sink = 0;
-    // About 0.2 ms per chunk at 100 GFLOP/s (2 flops per lane per FMA).
-    long iterations = kernel == K_BASELINE ? 20000 : 125000 / lanes;
+// Runs `chunk` (which returns how many floating-point operations it did)
+// for about `microseconds` (at least once, at most 64 times) and returns
+// the median of the chunks' GFLOP/s.
+static double medianChunkRate(int microseconds, double (*chunk)(void *), void *context) {
     double rates[64];
     int chunks = 0;
     long long start = nowNanoseconds();
     do {
         long long t0 = nowNanoseconds();
-        switch (kernel) {
-#if defined(__x86_64__)
-        case K_AVX512: sink += fmaChainsAVX512(iterations); break;
-        case K_AVX2: sink += fmaChainsAVX2(iterations); break;
-#endif
-        default: sink += fmaChainsScalar(iterations); break;
-        }
+        double flops = chunk(context);
         long long t1 = nowNanoseconds();
-        double flops = 2.0 * 10.0 * (double)lanes * (double)iterations;
         rates[chunks++] = t1 > t0 ? flops / (double)(t1 - t0) : 0;
     } while (chunks < 64 && nowNanoseconds() - start < (long long)microseconds * 1000);
-    (void)sink;
     qsort(rates, (size_t)chunks, sizeof(double), compareDoubles);
     return rates[chunks / 2];
+}
+
+// One chunk of the FMA probe: about 0.2 ms at 100 GFLOP/s (2 flops per lane
+// per FMA), on the widest FMA units the dispatcher has.
+static double fmaChunk(void *unused) {
+    (void)unused;
+    int kernel = bestKernel();
+    int lanes = kernel == K_AVX512 ? 16 : kernel == K_AVX2 ? 8 : 1;
+    long iterations = kernel == K_BASELINE ? 20000 : 125000 / lanes;
+    volatile float sink = 0;
+    switch (kernel) {
+#if defined(__x86_64__)
+    case K_AVX512: sink += fmaChainsAVX512(iterations); break;
+    case K_AVX2: sink += fmaChainsAVX2(iterations); break;
+#endif
+    default: sink += fmaChainsScalar(iterations); break;
+    }
+    (void)sink;
+    return 2.0 * 10.0 * (double)lanes * (double)iterations;
+}
+
+double nabla_fma_probe_gflops(int microseconds) {
+    return medianChunkRate(microseconds, fmaChunk, NULL);
+}
+
+// The GEMM probe's product: 96×48×64, operands of 24 + 12 KiB in Float and
+// twice that in Double (in L1 and L2, so memory bandwidth plays no part),
+// sixteen products a chunk.
+enum { PROBE_M = 96, PROBE_N = 48, PROBE_K = 64, PROBE_REPEATS = 16 };
+
+typedef struct {
+    int isDouble;
+    void *a, *b, *c;
+} GemmProbe;
+
+static double gemmChunk(void *context) {
+    const GemmProbe *p = context;
+    for (int r = 0; r < PROBE_REPEATS; r++) {
+        if (p->isDouble)
+            nabla_dgemm(PROBE_M, PROBE_N, PROBE_K, p->a, PROBE_K, p->b, PROBE_N, p->c, PROBE_N);
+        else
+            nabla_sgemm(PROBE_M, PROBE_N, PROBE_K, p->a, PROBE_K, p->b, PROBE_N, p->c, PROBE_N);
+    }
+    return (double)PROBE_REPEATS * 2.0 * PROBE_M * PROBE_N * PROBE_K;
+}
+
+double nabla_gemm_probe_gflops(int microseconds, int isDouble) {
+    size_t size = isDouble ? sizeof(double) : sizeof(float);
+    size_t na = (size_t)PROBE_M * PROBE_K, nb = (size_t)PROBE_K * PROBE_N, nc = (size_t)PROBE_M * PROBE_N;
+    char *buffer = malloc(size * (na + nb + nc));
+    if (!buffer) return 0;
+    GemmProbe probe = {isDouble, buffer, buffer + size * na, buffer + size * (na + nb)};
+    // Values in [0, 1) (as U[0, 1) data would be), the same every call.
+    for (size_t i = 0; i < na + nb; i++) {
+        double v = (double)((i * 2654435761u) % 1000) / 1000.0;
+        if (isDouble) ((double *)buffer)[i] = v;
+        else ((float *)buffer)[i] = (float)v;
+    }
+    double rate = medianChunkRate(microseconds, gemmChunk, &probe);
+    free(buffer);
+    return rate;
 }

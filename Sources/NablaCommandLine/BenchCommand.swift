@@ -77,9 +77,16 @@ struct BenchCommand: ParsableCommand {
     ///   in one dependent chain) over 5 ms. Here it reads 4.5 µs or 5.5 µs,
     ///   in two states that the FMA probe does not see (it reads 90-96
     ///   GFLOP/s in both), and the slower one comes with slower training
-    ///   steps and gradients.
+    ///   steps and gradients;
+    /// - `gemm_f32_gflops`, `gemm_f64_gflops`: what the GEMM delivers on a
+    ///   96×48×64 product in cache (`nabla_gemm_probe_gflops`, 10 ms each).
+    ///   In the slower state it falls from about 0.9 of the FMA rate to
+    ///   about 0.7 (the micro-kernel's loads compete with the host's other
+    ///   guest; register-only FMAs do not), and the large products of a
+    ///   training step with it.
     static func probeLine(section: String, when: String) -> String {
         let rate = nabla_fma_probe_gflops(20_000)
+        let gemmFloat = nabla_gemm_probe_gflops(10_000, 0), gemmDouble = nabla_gemm_probe_gflops(10_000, 1)
         let x = scalarWorkloadInputs()
         var best = Double.infinity
         let clock = ContinuousClock(), start = clock.now
@@ -90,6 +97,7 @@ struct BenchCommand: ParsableCommand {
         } while clock.now - start < .milliseconds(5)
         return "INFO section=\(section) when=\(when) fma_f32_gflops=\(String(format: "%.1f", rate)) "
             + "scalar_f_us=\(String(format: "%.2f", best * 1e6)) "
+            + "gemm_f32_gflops=\(String(format: "%.1f", gemmFloat)) gemm_f64_gflops=\(String(format: "%.1f", gemmDouble)) "
             + "kernel=\(String(cString: nabla_gemm_kernel_name()))"
     }
 }

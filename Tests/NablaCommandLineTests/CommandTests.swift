@@ -1,4 +1,5 @@
 import Foundation
+import CNablaKernels
 import Testing
 
 @testable import NablaCommandLine
@@ -353,24 +354,44 @@ func failure(_ arguments: [String]) -> String? {
         // (about 5 µs in release, a few times that in debug).
         let f = try #require(fields["scalar_f_us"].flatMap(Double.init))
         #expect(f > 0 && f < 10_000)
+        // The GEMM's rate on a product in cache, in each type: positive and
+        // finite (0 would mean its buffers could not be allocated).
+        for key in ["gemm_f32_gflops", "gemm_f64_gflops"] {
+            let gemm = try #require(fields[key].flatMap(Double.init), "\(key) missing in \(line)")
+            #expect(gemm > 0.05 && gemm.isFinite, "\(key)")
+        }
     }
 
     /// The train section's arithmetic bound: 15.98 million operations in
-    /// the step's products, at the FMA rate (half of it in Double).
+    /// the step's products, at the FMA rate (half of it in Double), then at
+    /// the GEMM probe's rate.
     @Test func trainBoundLineFollowsTheProtocol() throws {
         #expect(TrainBenchmark.productFlops == 15_980_000)
-        for (dtype, peak, bound) in [("f32", "90.0", "0.1776"), ("f64", "45.0", "0.3551")] {
-            let line = TrainBenchmark.boundLine(dtype: dtype, fmaFloatGflops: 90)
-            #expect(line == "INFO section=train dtype=\(dtype) product_mflop=15.98 fma_gflops=\(peak) bound_ms=\(bound)")
+        for (dtype, peak, bound, gemm, gemmBound) in [("f32", "90.0", "0.1776", 60.0, "0.2663"),
+                                                      ("f64", "45.0", "0.3551", 30.0, "0.5327")] {
+            let line = TrainBenchmark.boundLine(dtype: dtype, fmaFloatGflops: 90, gemmGflops: gemm)
+            #expect(line == "INFO section=train dtype=\(dtype) product_mflop=15.98 fma_gflops=\(peak) bound_ms=\(bound) "
+                + "gemm_gflops=\(String(format: "%.1f", gemm)) gemm_bound_ms=\(gemmBound)")
         }
     }
 
     /// The numerical gradient's: 2 × 39,760 evaluations of 7.94 million
-    /// operations each, at the Double FMA rate.
+    /// operations each (631.4 billion), at the Double FMA rate and at the
+    /// GEMM probe's.
     @Test func numgradBoundLineFollowsTheProtocol() {
         #expect(NumgradBenchmark.evaluationFlops == 7_940_000)
-        #expect(NumgradBenchmark.boundLine(fmaFloatGflops: 90)
-                == "INFO section=numgrad evaluation_mflop=7.94 fma_gflops=45.0 bound_ms=14031")
+        #expect(NumgradBenchmark.boundLine(fmaFloatGflops: 90, gemmGflops: 35)
+                == "INFO section=numgrad evaluation_mflop=7.94 fma_gflops=45.0 bound_ms=14031 gemm_gflops=35.0 gemm_bound_ms=18040")
+    }
+
+    /// The GEMM probe measures the products it claims: its rate in each
+    /// type is positive, finite and no more than a core could do (16 lanes
+    /// × 2 FMA units × 2 operations × 6 GHz = 384 GFLOP/s in Float).
+    @Test func gemmProbeMeasuresARate() {
+        for isDouble in [Int32(0), 1] {
+            let rate = nabla_gemm_probe_gflops(2_000, isDouble)
+            #expect(rate > 0.05 && rate < 384, "isDouble \(isDouble): \(rate) GFLOP/s")
+        }
     }
 
 }

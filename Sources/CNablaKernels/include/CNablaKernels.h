@@ -133,6 +133,17 @@ void nabla_sgd_f64(double *w, const double *g, double eta, size_t n);
 /// machine.
 double nabla_fma_probe_gflops(int microseconds);
 
+/// What the GEMM delivers right now on operands in cache: GFLOP/s of
+/// `nabla_sgemm` (isDouble == 0) or `nabla_dgemm` (otherwise) on a
+/// 96×48×64 product (below the default parallel threshold, so one thread),
+/// the median of chunks of sixteen products
+/// run for about `microseconds` (at least one chunk); 0 if its buffers could
+/// not be allocated. Next to `nabla_fma_probe_gflops` it tells how much of
+/// the FMA units' rate the micro-kernel gets: on a shared host whose sibling
+/// hyperthreads compete for the load units, this fraction drops (from about
+/// 0.9 to about 0.7 here) while the FMA probe does not move.
+double nabla_gemm_probe_gflops(int microseconds, int isDouble);
+
 #ifdef __cplusplus
 }
 #endif

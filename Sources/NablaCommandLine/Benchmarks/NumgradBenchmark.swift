@@ -37,12 +37,15 @@ struct NumgradBenchmark {
 
     /// An INFO line with the full gradient's arithmetic bound: two
     /// evaluations per parameter, their products at the FMA units' Double
-    /// peak (half of `fmaFloatGflops`, from `nabla_fma_probe_gflops`).
-    static func boundLine(fmaFloatGflops: Double) -> String {
+    /// peak (half of `fmaFloatGflops`, from `nabla_fma_probe_gflops`), then
+    /// at `gemmGflops`, the Double GEMM's rate on a product in cache right
+    /// now (`nabla_gemm_probe_gflops`; see ``TrainBenchmark/boundLine``).
+    static func boundLine(fmaFloatGflops: Double, gemmGflops: Double) -> String {
         let peak = fmaFloatGflops / 2
-        let boundMs = 2 * Double(parameterCount) * evaluationFlops / (peak * 1e9) * 1e3
+        let flops = 2 * Double(parameterCount) * evaluationFlops
         return "INFO section=numgrad evaluation_mflop=\(String(format: "%.2f", evaluationFlops / 1e6)) "
-            + "fma_gflops=\(String(format: "%.1f", peak)) bound_ms=\(String(format: "%.0f", boundMs))"
+            + "fma_gflops=\(String(format: "%.1f", peak)) bound_ms=\(String(format: "%.0f", flops / peak * 1e-6)) "
+            + "gemm_gflops=\(String(format: "%.1f", gemmGflops)) gemm_bound_ms=\(String(format: "%.0f", flops / gemmGflops * 1e-6))"
     }
 
     /// The loss of the network as a function of its flat parameter vector,
@@ -229,7 +232,8 @@ struct NumgradBenchmark {
                 + "per_param_us=\(f(per * 1e6, 2)) fwd_us=\(f(forwardUs, 2)) grad_ms=\(f(gradMs, 4)) "
                 + "ratio_vs_backprop=\(f(fullMs / gradMs, 0)) relerr_vs_backprop=\(String(format: "%.3g", relerr)) "
                 + "loss0=\(f(loss0, 4))",
-            Self.boundLine(fmaFloatGflops: nabla_fma_probe_gflops(20_000)),
+            Self.boundLine(fmaFloatGflops: nabla_fma_probe_gflops(20_000),
+                           gemmGflops: nabla_gemm_probe_gflops(20_000, 1)),
             "INFO section=numgrad ratio=\(f(fullMs / gradMs, 0)) max_abs_diff=\(String(format: "%.3g", maxAbs)) "
                 + "params_compared=\(selected.count) h=1e-4 gemm=\(String(cString: nabla_gemm_kernel_name()))",
         ].joined(separator: "\n")

@@ -84,18 +84,23 @@ struct TrainBenchmark {
     /// `nabla_fma_probe_gflops`; Double does half as many per instruction).
     /// No implementation's step can be faster, which tells how far a
     /// target ratio to another implementation's time is reachable here.
-    static func boundLine(dtype: String, fmaFloatGflops: Double) -> String {
+    /// Then the same operations at `gemmGflops`, the rate the GEMM reaches
+    /// right now on a product in cache (`nabla_gemm_probe_gflops`): about
+    /// what the products themselves can take at that moment.
+    static func boundLine(dtype: String, fmaFloatGflops: Double, gemmGflops: Double) -> String {
         let peak = dtype == "f64" ? fmaFloatGflops / 2 : fmaFloatGflops
-        let boundMs = productFlops / (peak * 1e9) * 1e3
         return "INFO section=train dtype=\(dtype) product_mflop=\(String(format: "%.2f", productFlops / 1e6)) "
-            + "fma_gflops=\(String(format: "%.1f", peak)) bound_ms=\(String(format: "%.4f", boundMs))"
+            + "fma_gflops=\(String(format: "%.1f", peak)) bound_ms=\(String(format: "%.4f", productFlops / peak * 1e-6)) "
+            + "gemm_gflops=\(String(format: "%.1f", gemmGflops)) "
+            + "gemm_bound_ms=\(String(format: "%.4f", productFlops / gemmGflops * 1e-6))"
     }
 
     func report() -> String {
         let rate = nabla_fma_probe_gflops(20_000)
+        let gemmFloat = nabla_gemm_probe_gflops(20_000, 0), gemmDouble = nabla_gemm_probe_gflops(20_000, 1)
         return [layersRow(Float.self, dtype: "f32"), layersRow(Double.self, dtype: "f64"),
                 row(Float.self, dtype: "f32"), row(Double.self, dtype: "f64"),
-                Self.boundLine(dtype: "f32", fmaFloatGflops: rate),
-                Self.boundLine(dtype: "f64", fmaFloatGflops: rate)].joined(separator: "\n")
+                Self.boundLine(dtype: "f32", fmaFloatGflops: rate, gemmGflops: gemmFloat),
+                Self.boundLine(dtype: "f64", fmaFloatGflops: rate, gemmGflops: gemmDouble)].joined(separator: "\n")
     }
 }
