@@ -9,6 +9,8 @@
 //                   gradient checks
 //   NablaForward    forward mode: nestable dual numbers
 //   NablaReverse    reverse mode: the tape, gradients, Hessians (forward over reverse)
+//                   (CNablaTape: the Float and Double backward sweep in C, fused
+//                   multiply-adds chosen at run time)
 //   NablaTensor     n-dimensional tensors: broadcasting, elementwise ops from the rule table
 //   NablaSymbolic   expressions: parser with precise errors, generic evaluation
 //   NablaData       datasets (built-in digits, MNIST IDX, CSV) and the
@@ -55,9 +57,10 @@ let package = Package(
             name: "NablaForward",
             dependencies: ["NablaRules"]
         ),
+        .target(name: "CNablaTape"),
         .target(
             name: "NablaReverse",
-            dependencies: ["NablaRules", "NablaForward"]
+            dependencies: ["NablaRules", "NablaForward", "CNablaTape"]
         ),
         // C kernels (matmul, sigmoid, exp) with per-function target
         // attributes, chosen at run time; no unsafe flags, no libraries.
