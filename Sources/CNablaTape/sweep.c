@@ -80,22 +80,21 @@ int nabla_tape_sweep_fuses(void) {
 #endif
 }
 
-void nabla_tape_sweep_f32(const void *nodes, float *adjoints, long top, long lowest, int keepsIntermediates) {
+// The exported sweeps: the fused loop where the CPU has FMA, else the
+// rounded one (everywhere off x86-64).
 #ifdef NABLA_TAPE_FMA_PATHS
-    if (nabla_tape_sweep_fuses()) {
-        sweepF32FMA(nodes, adjoints, top, lowest, keepsIntermediates);
-        return;
+#define FUSED_PART(FN)                                                  \
+    if (nabla_tape_sweep_fuses()) {                                     \
+        FN(nodes, adjoints, top, lowest, keepsIntermediates);           \
+        return;                                                         \
     }
+#else
+#define FUSED_PART(FN)
 #endif
-    sweepF32(nodes, adjoints, top, lowest, keepsIntermediates);
-}
-
-void nabla_tape_sweep_f64(const void *nodes, double *adjoints, long top, long lowest, int keepsIntermediates) {
-#ifdef NABLA_TAPE_FMA_PATHS
-    if (nabla_tape_sweep_fuses()) {
-        sweepF64FMA(nodes, adjoints, top, lowest, keepsIntermediates);
-        return;
+#define ENTRY(NAME, GT, ROUNDED, FUSED)                                                         \
+    void NAME(const void *nodes, GT *adjoints, long top, long lowest, int keepsIntermediates) { \
+        FUSED_PART(FUSED)                                                                       \
+        ROUNDED(nodes, adjoints, top, lowest, keepsIntermediates);                              \
     }
-#endif
-    sweepF64(nodes, adjoints, top, lowest, keepsIntermediates);
-}
+ENTRY(nabla_tape_sweep_f32, float, sweepF32, sweepF32FMA)
+ENTRY(nabla_tape_sweep_f64, double, sweepF64, sweepF64FMA)
