@@ -41,11 +41,9 @@ struct NumgradBenchmark {
     /// at `gemmGflops`, the Double GEMM's rate on a product in cache right
     /// now (`nabla_gemm_probe_gflops`; see ``TrainBenchmark/boundLine``).
     static func boundLine(fmaFloatGflops: Double, gemmGflops: Double) -> String {
-        let peak = fmaFloatGflops / 2
-        let flops = 2 * Double(parameterCount) * evaluationFlops
-        return "INFO section=numgrad evaluation_mflop=\(String(format: "%.2f", evaluationFlops / 1e6)) "
-            + "fma_gflops=\(String(format: "%.1f", peak)) bound_ms=\(String(format: "%.0f", flops / peak * 1e-6)) "
-            + "gemm_gflops=\(String(format: "%.1f", gemmGflops)) gemm_bound_ms=\(String(format: "%.0f", flops / gemmGflops * 1e-6))"
+        "INFO section=numgrad evaluation_mflop=\(String(format: "%.2f", evaluationFlops / 1e6)) "
+            + boundFields(flops: 2 * Double(parameterCount) * evaluationFlops, peak: fmaFloatGflops / 2,
+                          gemmGflops: gemmGflops, digits: 0)
     }
 
     /// The loss of the network as a function of its flat parameter vector,

@@ -90,9 +90,7 @@ struct TrainBenchmark {
     static func boundLine(dtype: String, fmaFloatGflops: Double, gemmGflops: Double) -> String {
         let peak = dtype == "f64" ? fmaFloatGflops / 2 : fmaFloatGflops
         return "INFO section=train dtype=\(dtype) product_mflop=\(String(format: "%.2f", productFlops / 1e6)) "
-            + "fma_gflops=\(String(format: "%.1f", peak)) bound_ms=\(String(format: "%.4f", productFlops / peak * 1e-6)) "
-            + "gemm_gflops=\(String(format: "%.1f", gemmGflops)) "
-            + "gemm_bound_ms=\(String(format: "%.4f", productFlops / gemmGflops * 1e-6))"
+            + boundFields(flops: productFlops, peak: peak, gemmGflops: gemmGflops, digits: 4)
     }
 
     func report() -> String {
@@ -103,4 +101,14 @@ struct TrainBenchmark {
                 Self.boundLine(dtype: "f32", fmaFloatGflops: rate, gemmGflops: gemmFloat),
                 Self.boundLine(dtype: "f64", fmaFloatGflops: rate, gemmGflops: gemmDouble)].joined(separator: "\n")
     }
+}
+
+/// The fields a bound line shares: `flops` floating-point operations at the
+/// FMA units' peak for the type (`peak`, GFLOP/s) and at the GEMM probe's
+/// rate, in milliseconds with `digits` decimals:
+/// `fma_gflops=… bound_ms=… gemm_gflops=… gemm_bound_ms=…`.
+func boundFields(flops: Double, peak: Double, gemmGflops: Double, digits: Int) -> String {
+    func milliseconds(_ gflops: Double) -> String { String(format: "%.\(digits)f", flops / gflops * 1e-6) }
+    return "fma_gflops=\(String(format: "%.1f", peak)) bound_ms=\(milliseconds(peak)) "
+        + "gemm_gflops=\(String(format: "%.1f", gemmGflops)) gemm_bound_ms=\(milliseconds(gemmGflops))"
 }
