@@ -194,7 +194,7 @@ extension TapeStorage {
         // fuse each partial·adjoint + adjoint into one instruction where the
         // CPU has it (Swift code here is built for baseline x86-64). One
         // rounding instead of two: as exact or more, and the sweep is
-        // shorter (measured below, in ARCHITECTURE.md).
+        // shorter (measured in ARCHITECTURE.md, "Reverse mode").
         if T.self == Double.self {
             assert(MemoryLayout<TapeNode<Double>>.stride == 24, "TapeNode<Double> is not laid out as CNablaTape reads it")
             nabla_tape_sweep_f64(UnsafeRawPointer(nodes), UnsafeMutableRawPointer(adjoints).assumingMemoryBound(to: Double.self),
