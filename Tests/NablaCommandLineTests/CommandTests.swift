@@ -1,4 +1,5 @@
 import Foundation
+import Nabla
 import CNablaKernels
 import Testing
 
@@ -394,4 +395,36 @@ func failure(_ arguments: [String]) -> String? {
         }
     }
 
+}
+
+@Suite struct ScalarBenchmarkTests {
+    /// The scalar section times several gradients of one function: they must
+    /// be the same gradient. The hand-written one, the tape's, forward mode's
+    /// (100 sweeps) and Swift's `_Differentiation` agree to 1e-13 relative,
+    /// and central differences (h = 1e-6, error about 1e-10) agree with the
+    /// tape's at inputs spread over the chain.
+    @Test func everyTimedGradientIsTheSameGradient() {
+        let x = scalarWorkloadInputs()
+        let tape = gradient(of: scalarWorkload, at: x)
+        var others = [("hand-written", scalarWorkloadHandGradient(x)),
+                      ("forward mode", forwardGradient(of: scalarWorkload, at: x))]
+        #if canImport(_Differentiation)
+        others.append(("Swift _Differentiation", scalarWorkloadSwiftADGradient(x)))
+        #endif
+        for (name, other) in others {
+            #expect(other.count == tape.count, "\(name)")
+            for i in tape.indices {
+                #expect(abs(other[i] - tape[i]) <= 1e-13 * Swift.max(1, abs(tape[i])),
+                        "\(name), component \(i): \(other[i]) against the tape's \(tape[i])")
+            }
+        }
+        let h = 1e-6
+        for i in [0, 1, 37, 98, 99] {
+            var up = x, down = x
+            up[i] += h
+            down[i] -= h
+            let central = (scalarWorkload(up) - scalarWorkload(down)) / (2 * h)
+            #expect(abs(central - tape[i]) <= 1e-8, "component \(i): central difference \(central), tape \(tape[i])")
+        }
+    }
 }
